@@ -1,0 +1,96 @@
+"""`hingecheck analyze VIDEO`: a recorded set in; the report, captions, CSV and video out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from .analyze import Analysis, analyze, check_video_path
+from .cues import LABELS, clock
+from .errors import InputError
+from .writers import write_csv, write_json, write_srt
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="analyse a recorded set",
+                       description="Analyse a recorded set: faults per rep with their times.")
+    p.add_argument("video", type=Path, help="the video (mp4, mov, m4v, avi, mkv, webm)")
+    p.add_argument("-o", "--out", type=Path, default=None,
+                   help="output folder (default: beside the video)")
+    p.add_argument("--config", type=Path, default=None, help="TOML file overriding thresholds")
+    p.add_argument("--model", type=Path, default=None,
+                   help="a PoseLandmarker .task bundle (default: the one shipped)")
+    p.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    p.add_argument("--no-cache", action="store_true", help="ignore a cached landmark track")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(run=run)
+
+
+def prepare_out_dir(out: Path) -> Path:
+    """Create the folder and prove it can be written, before any expensive work."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    return out
+
+
+def write_outputs(result: Analysis, video: Path, out: Path, *, with_video: bool,
+                  progress: bool) -> dict[str, Path]:
+    """Write every output for one analysis; each file appears only once complete."""
+    stem = video.stem
+    paths = {
+        "json": out / f"{stem}.json",
+        "csv": out / f"{stem}.csv",
+        "srt": out / f"{stem}.srt",
+    }
+    write_json(result.report, paths["json"])
+    write_csv(result.signals, result.report, paths["csv"])
+    write_srt(result.report, paths["srt"])
+    if with_video:
+        from .render import render_video
+
+        paths["video"] = out / f"{stem}.annotated.mp4"
+        render_video(video, result, paths["video"], progress=progress)
+    result.outputs.update(paths)
+    return paths
+
+
+def summary_lines(result: Analysis) -> list[str]:
+    """What the lifter reads on the terminal: one line per rep, one per fault with its cue."""
+    rep = result.report
+    view = rep.view
+    lines = [
+        f"{Path(rep.source.path).name}: {sum(r.complete for r in rep.reps)} reps, "
+        f"{view.camera} view ({view.side} side), {len(rep.faults)} fault(s)"
+    ]
+    for r in rep.reps:
+        faults = [f for f in rep.faults if f.rep == r.index]
+        names = ", ".join(sorted({LABELS[f.type].lower() for f in faults})) or "good"
+        note = "" if r.complete else " (cut off by the end of the video)"
+        lines.append(f"Rep {r.index}  {clock(r.start_s)}-{clock(r.end_s)}  {names}{note}")
+        for f in faults:
+            lines.append(f"  Rep {f.rep}, {clock(f.start_s)}-{clock(f.end_s)}: {f.message} "
+                         f"[{f.severity}]. {f.cue}")
+    lines += [f"warning: {w}" for w in rep.warnings]
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    video: Path = args.video
+    check_video_path(video)
+    out = prepare_out_dir(args.out if args.out else video.parent)
+    progress = not args.quiet and sys.stderr.isatty()
+    cache = None if args.no_cache else out / f"{video.stem}.track.npz"
+    result = analyze(video, args.config, model=args.model, cache_path=cache, progress=progress)
+    if cache:
+        result.outputs["track"] = cache
+    write_outputs(result, video, out, with_video=not args.no_video, progress=progress)
+    if not args.quiet:
+        print("\n".join(summary_lines(result)))
+        print(f"wrote {', '.join(p.name for p in result.outputs.values())} to {out}")
+    return 0

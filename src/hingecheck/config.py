@@ -1,0 +1,199 @@
+"""Thresholds and settings: the packaged defaults, overridden by a user's TOML file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class PoseConfig:
+    max_side: int
+    num_poses: int
+    min_presence: float
+
+
+@dataclass(frozen=True)
+class SignalConfig:
+    min_visibility: float
+    max_gap_s: float
+    lowpass_hz: float
+    outlier_mads: float
+    outlier_window_s: float
+    bow_t0: float
+    bow_t1: float
+
+
+@dataclass(frozen=True)
+class RepConfig:
+    min_prominence_deg: float
+    min_rep_s: float
+    edge_fraction: float
+    top_fraction: float
+    max_hold_s: float
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    side_max_width: float
+    front_min_width: float
+    min_present_share: float
+
+
+@dataclass(frozen=True)
+class RoundingConfig:
+    threshold: float
+    release: float
+    phase_fraction: float
+    oblique_threshold: float
+
+
+@dataclass(frozen=True)
+class SquatConfig:
+    max_trunk_lean: float
+    max_hip_knee_height: float
+    min_knee_hip_ratio: float
+    oblique_max_trunk_lean: float
+
+
+@dataclass(frozen=True)
+class LockoutConfig:
+    hip_short_deg: float
+    max_top_lean: float
+    oblique_hip_short_deg: float
+
+
+@dataclass(frozen=True)
+class HyperextensionConfig:
+    max_back_lean: float
+    min_hold_s: float
+    oblique_max_back_lean: float
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    min_duration_s: float
+    merge_gap_s: float
+    lumbar_rounding: RoundingConfig
+    squat_like_knee_bend: SquatConfig
+    missing_lockout: LockoutConfig
+    lockout_hyperextension: HyperextensionConfig
+
+
+@dataclass(frozen=True)
+class Config:
+    pose: PoseConfig
+    signals: SignalConfig
+    reps: RepConfig
+    view: ViewConfig
+    rules: RulesConfig
+
+    def digest(self) -> str:
+        """A short hash of every value, recorded in the report."""
+        text = json.dumps(_as_dict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+T = TypeVar("T")
+
+
+def _as_dict(obj: Any) -> Any:
+    if hasattr(obj, "__dataclass_fields__"):
+        return {f.name: _as_dict(getattr(obj, f.name)) for f in fields(obj)}
+    return obj
+
+
+def _line_of(text: str, key: str) -> int | None:
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, flags=re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: str) -> T:
+    """Build a (nested) config dataclass from a dict, naming the key and line of any error."""
+    known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for name, f in known.items():
+        value = data[name]
+        ftype = f.type if isinstance(f.type, type) else _TYPES.get(str(f.type))
+        if ftype is None:  # a nested section
+            nested = globals()[str(f.type)]
+            if not isinstance(value, dict):
+                raise InputError(f"{origin}: '{where}{name}' must be a table")
+            values[name] = _build(nested, value, f"{where}{name}.", origin, text)
+            continue
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ftype is int:
+            ok = ok and float(value).is_integer()
+        if not ok:
+            line = _line_of(text, name)
+            at = f" (line {line})" if line else ""
+            raise InputError(f"{origin}{at}: '{where}{name}' must be a number, got {value!r}")
+        values[name] = ftype(value)
+    return cls(**values)
+
+
+_TYPES: dict[str, type] = {"int": int, "float": float}
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _merge(base[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def default_text() -> str:
+    """The packaged default config, comments included."""
+    return resources.files("hingecheck").joinpath("default_config.toml").read_text("utf-8")
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load the defaults, overridden by the TOML file at `path` when given.
+
+    Raises InputError (one line, naming the file, line and key) for an unreadable or malformed
+    file, an unknown key or a value of the wrong type.
+    """
+    defaults_text = default_text()
+    data = tomllib.loads(defaults_text)
+    text = defaults_text
+    origin = "default config"
+    if path is not None:
+        origin = f"config {path}"
+        try:
+            text = Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read config {path}: {exc}") from None
+        try:
+            user = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"config {path} is not valid TOML: {exc}") from None
+        # Unknown keys are checked against the user's own text so the line number is theirs.
+        _check_known(user, data, "", origin, text)
+        data = _merge(data, user)
+    return _build(Config, data, "", origin, text)
+
+
+def _check_known(user: dict[str, Any], ref: dict[str, Any], where: str, origin: str, text: str):
+    for key, value in user.items():
+        if key not in ref:
+            line = _line_of(text, key)
+            at = f" (line {line})" if line else ""
+            raise InputError(f"{origin}{at}: unknown key '{where}{key}'")
+        if isinstance(value, dict) and isinstance(ref[key], dict):
+            _check_known(value, ref[key], f"{where}{key}.", origin, text)

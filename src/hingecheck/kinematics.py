@@ -1,0 +1,103 @@
+"""From a Track to Signals: the side in use, joint angles, trunk lean and the back's bow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import SignalConfig
+from .filters import clean
+from .outline import bow
+from .records import (
+    L_ANKLE,
+    L_HEEL,
+    L_HIP,
+    L_KNEE,
+    L_SHOULDER,
+    L_TOE,
+    R_ANKLE,
+    R_HEEL,
+    R_HIP,
+    R_KNEE,
+    R_SHOULDER,
+    R_TOE,
+    Signals,
+    Track,
+)
+
+_CHAIN = {
+    "left": (L_SHOULDER, L_HIP, L_KNEE, L_ANKLE),
+    "right": (R_SHOULDER, R_HIP, R_KNEE, R_ANKLE),
+}
+
+
+def choose_side(track: Track) -> str:
+    """The body side nearer the camera: the one the model sees better over the whole set."""
+    if not track.present.any():
+        return "left"
+    vis = track.visibility[track.present]
+    left = vis[:, list(_CHAIN["left"])].mean()
+    right = vis[:, list(_CHAIN["right"])].mean()
+    return "left" if left >= right else "right"
+
+
+def facing_direction(track: Track) -> int:
+    """+1 when the lifter faces +x in the image over most of the set (toes ahead of heels)."""
+    lm, vis = track.landmarks, track.visibility
+    dx = (lm[:, [L_TOE, R_TOE], 0] - lm[:, [L_HEEL, R_HEEL], 0]) * (
+        vis[:, [L_TOE, R_TOE]] + vis[:, [L_HEEL, R_HEEL]]
+    )
+    votes = np.sign(np.nansum(dx, axis=1))[track.present]
+    return 1 if votes.sum() >= 0 else -1
+
+
+def segment_angle(lower: np.ndarray, upper: np.ndarray, facing: int) -> np.ndarray:
+    """Angle (deg) of the segment lower->upper from straight up, + when tilted toward the front.
+
+    Signed, so that a hip pushed past straight (leaning back at lockout) reads past 180.
+    Arrays (N, 2) in pixels with y down.
+    """
+    d = upper - lower
+    return np.degrees(np.arctan2(facing * d[:, 0], -d[:, 1]))
+
+
+def _wrap(deg: np.ndarray) -> np.ndarray:
+    return (deg + 180.0) % 360.0 - 180.0
+
+
+def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
+    """Clean and smooth the chosen side's landmarks, then measure angles and the back's bow."""
+    side = choose_side(track)
+    facing = facing_direction(track)
+    t = track.t
+    scale = np.array([track.info.width, track.info.height], dtype=np.float64)
+    ids = list(_CHAIN[side])
+    pts = track.landmarks[:, ids, :2].astype(np.float64) * scale  # (N, 4, 2) pixels
+    seen = track.present[:, None] & (track.visibility[:, ids] >= cfg.min_visibility)
+    pts[~seen] = np.nan
+    opts = dict(window_s=cfg.outlier_window_s, n_mads=cfg.outlier_mads,
+                max_gap_s=cfg.max_gap_s, cutoff_hz=cfg.lowpass_hz)
+    smooth = np.empty_like(pts)
+    for j in range(pts.shape[1]):  # 4 joints x 2 coordinates: each a 1-D series
+        for k in range(2):
+            smooth[:, j, k] = clean(t, pts[:, j, k], **opts)
+    shoulder, hip, knee, ankle = (smooth[:, j] for j in range(4))
+    thigh_len = np.linalg.norm(knee - hip, axis=1)
+    raw_bow = bow(track.back_profile, cfg.bow_t0, cfg.bow_t1)
+    raw_bow[~track.present] = np.nan
+    back_bow = clean(t, raw_bow, **opts)
+    trunk = segment_angle(hip, shoulder, facing)
+    thigh = segment_angle(knee, hip, facing)  # hips behind the knees: negative
+    shin = segment_angle(ankle, knee, facing)  # knees ahead of the ankles: positive
+    hip_angle = 180.0 - _wrap(trunk - thigh)
+    valid = np.isfinite(hip_angle)
+    return Signals(
+        t=t,
+        hip_angle=hip_angle,
+        knee_angle=180.0 - _wrap(shin - thigh),
+        trunk_lean=trunk,
+        back_bow=back_bow,
+        hip_knee_height=(knee[:, 1] - hip[:, 1]) / np.where(thigh_len > 0, thigh_len, np.nan),
+        valid=valid,
+        side=side,
+        facing=facing,
+    )

@@ -1,0 +1,185 @@
+"""MediaPipe PoseLandmarker (Tasks API, VIDEO mode): landmarks and the back outline per frame."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .outline import back_profile
+from .records import (
+    L_HEEL,
+    L_HIP,
+    L_SHOULDER,
+    L_TOE,
+    N_LANDMARKS,
+    NOSE,
+    PROFILE_POINTS,
+    R_HEEL,
+    R_HIP,
+    R_SHOULDER,
+    R_TOE,
+)
+
+MODEL_NAME = "pose_landmarker_full.task"
+
+
+def default_model_path() -> Path:
+    """The bundle shipped with the package (wheel) or in the source tree's models/ folder."""
+    packaged = resources.files("hingecheck").joinpath("models", MODEL_NAME)
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "models" / MODEL_NAME
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence the C++ runtime's log lines (fd 2) while keeping Python's sys.stderr working."""
+    try:
+        saved = os.dup(2)
+        sys.stderr.flush()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    old_stderr = sys.stderr
+    os.dup2(devnull, 2)
+    sys.stderr = open(saved, "w", closefd=False, buffering=1, encoding="utf-8")  # noqa: SIM115
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr = old_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+@dataclass
+class FramePose:
+    """The chosen person's pose in one frame (NaN arrays when nobody was found)."""
+
+    landmarks: np.ndarray  # (33, 3) normalised x, y, z
+    visibility: np.ndarray  # (33,)
+    world: np.ndarray  # (33, 3)
+    profile: np.ndarray  # (PROFILE_POINTS,)
+    people: int
+    present: bool
+
+
+def _empty(people: int = 0) -> FramePose:
+    nan3 = np.full((N_LANDMARKS, 3), np.nan, dtype=np.float32)
+    return FramePose(
+        nan3,
+        np.zeros(N_LANDMARKS, np.float32),
+        nan3.copy(),
+        np.full(PROFILE_POINTS, np.nan, np.float32),
+        people,
+        False,
+    )
+
+
+def facing_from_landmarks(lm: np.ndarray, vis: np.ndarray) -> int:
+    """+1 if the lifter faces +x: toes ahead of heels, else the nose ahead of the shoulders."""
+    toes = lm[[L_TOE, R_TOE], 0] - lm[[L_HEEL, R_HEEL], 0]
+    weights = vis[[L_TOE, R_TOE]] + vis[[L_HEEL, R_HEEL]]
+    foot = float(np.nansum(toes * weights))
+    if abs(foot) > 1e-4:
+        return 1 if foot > 0 else -1
+    nose = lm[NOSE, 0] - 0.5 * (lm[L_SHOULDER, 0] + lm[R_SHOULDER, 0])
+    return 1 if nose >= 0 else -1
+
+
+class PoseEstimator:
+    """Wraps one PoseLandmarker; follows one lifter across frames. Use as a context manager."""
+
+    def __init__(self, model_path: str | Path | None = None, num_poses: int = 2,
+                 min_presence: float = 0.5) -> None:
+        path = Path(model_path) if model_path else default_model_path()
+        if not path.is_file():
+            raise InputError(f"pose model not found: {path}")
+        with quiet_native_stderr():
+            from mediapipe.tasks.python import BaseOptions, vision
+
+            options = vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(path)),
+                running_mode=vision.RunningMode.VIDEO,
+                num_poses=num_poses,
+                min_pose_presence_confidence=min_presence,
+                output_segmentation_masks=True,
+            )
+            try:
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+            except (RuntimeError, ValueError) as exc:
+                raise InputError(f"cannot load pose model {path}: {exc}") from None
+        self._last_ms = -1
+        self._last_center: np.ndarray | None = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the model (left to the garbage collector it prints a traceback at exit)."""
+        if self._landmarker is not None:
+            with quiet_native_stderr():
+                self._landmarker.close()
+            self._landmarker = None
+
+    def process(self, rgb: np.ndarray, t: float) -> FramePose:
+        """Run the model on one RGB frame at time t (s); returns the followed lifter's pose."""
+        import mediapipe as mp
+
+        ms = max(int(round(t * 1000.0)), self._last_ms + 1)  # the API needs increasing ms
+        self._last_ms = ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        result = self._landmarker.detect_for_video(image, ms)
+        people = len(result.pose_landmarks)
+        if people == 0:
+            return _empty()
+        arrays = [
+            np.array([(p.x, p.y, p.z) for p in pose], dtype=np.float32)
+            for pose in result.pose_landmarks
+        ]
+        vis = [np.array([p.visibility or 0.0 for p in pose], np.float32)
+               for pose in result.pose_landmarks]
+        pick = self._choose(arrays, vis)
+        lm, v = arrays[pick], vis[pick]
+        world = np.array(
+            [(p.x, p.y, p.z) for p in result.pose_world_landmarks[pick]], dtype=np.float32
+        )
+        h, w = rgb.shape[:2]
+        profile = np.full(PROFILE_POINTS, np.nan, np.float32)
+        if result.segmentation_masks:
+            mask = result.segmentation_masks[min(pick, len(result.segmentation_masks) - 1)]
+            mask_arr = mask.numpy_view()
+            mask_arr = mask_arr[..., 0] if mask_arr.ndim == 3 else mask_arr
+            scale = np.array([w, h], np.float32)
+            hip = 0.5 * (lm[L_HIP, :2] + lm[R_HIP, :2]) * scale
+            shoulder = 0.5 * (lm[L_SHOULDER, :2] + lm[R_SHOULDER, :2]) * scale
+            profile = back_profile(mask_arr, hip, shoulder, facing_from_landmarks(lm, v))
+        return FramePose(lm, v, world, profile, people, True)
+
+    def _choose(self, poses: list[np.ndarray], vis: list[np.ndarray]) -> int:
+        """Keep following the same person; at first sight take the largest, most central one."""
+        centers = np.array([np.nanmean(p[[L_HIP, R_HIP, L_SHOULDER, R_SHOULDER], :2], axis=0)
+                            for p in poses])
+        if self._last_center is not None and len(poses) > 1:
+            pick = int(np.argmin(np.linalg.norm(centers - self._last_center, axis=1)))
+        else:
+            sizes = np.array([np.ptp(p[:, 1][v > 0.3]) if (v > 0.3).sum() > 1 else 0.0
+                              for p, v in zip(poses, vis)])
+            central = 1.0 - np.abs(centers[:, 0] - 0.5)
+            pick = int(np.argmax(sizes * central))
+        self._last_center = centers[pick]
+        return pick

@@ -1,0 +1,217 @@
+"""The typed data passed between stages: VideoInfo -> Track -> Signals -> Rep -> Fault -> Report.
+
+Per-frame data are numpy arrays shaped (frames, ...) so that every stage after the pose model
+works on whole arrays. The report's JSON form is the contract other tools read
+(schema "hingecheck.report/1").
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+SCHEMA = "hingecheck.report/1"
+FAULT_TYPES = (
+    "lumbar_rounding",
+    "squat_like_knee_bend",
+    "missing_lockout",
+    "lockout_hyperextension",
+)
+
+# MediaPipe Pose landmark indices used by the analysis.
+NOSE, L_EAR, R_EAR = 0, 7, 8
+L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15, 16
+L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
+L_HEEL, R_HEEL, L_TOE, R_TOE = 29, 30, 31, 32
+N_LANDMARKS = 33
+# The back outline is sampled at this many evenly spaced points from mid-hip (0) to mid-shoulder (1).
+PROFILE_POINTS = 21
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about the video, after rotation is applied."""
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    frames: int
+    duration_s: float
+    rotation: int = 0
+    codec: str = ""
+
+
+@dataclass
+class Track:
+    """The pose model's output for every frame: the one expensive thing, cached beside outputs.
+
+    Landmark coordinates are normalised to the (rotated) frame: x by width, y by height.
+    `back_profile[i, k]` is the distance from the hip-shoulder line to the mask's edge on the
+    back side, at fraction k/(PROFILE_POINTS-1) from hip to shoulder, divided by the
+    hip-shoulder length (NaN where the mask gave no edge). Frames with no person have
+    `present == False` and NaN landmarks.
+    """
+
+    t: np.ndarray  # (N,) float64, presentation time in seconds from the video's start
+    landmarks: np.ndarray  # (N, 33, 3) float32, image x, y (normalised) and z
+    visibility: np.ndarray  # (N, 33) float32
+    world: np.ndarray  # (N, 33, 3) float32, metres, hip-centred
+    present: np.ndarray  # (N,) bool
+    back_profile: np.ndarray  # (N, PROFILE_POINTS) float32
+    people: np.ndarray  # (N,) int16, how many people the model saw in the frame
+    info: VideoInfo
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+
+@dataclass
+class Signals:
+    """Smoothed per-frame measures of the side facing the camera (all arrays shaped (N,)).
+
+    Angles are in degrees. `hip_angle` and `knee_angle` are the inner joint angles
+    (180 = straight). `trunk_lean` is the hip->shoulder line from vertical, positive when the
+    shoulders are ahead of the hips (toward the lifter's front), negative when leaning back.
+    `back_bow` is the lower back outline's bow (positive = convex/rounded, normalised by trunk
+    length). `hip_knee_height` is (knee y - hip y) / thigh length: 1 standing, ~0 with the hips
+    at knee height. `valid` marks frames measured (or interpolated over a short gap).
+    """
+
+    t: np.ndarray
+    hip_angle: np.ndarray
+    knee_angle: np.ndarray
+    trunk_lean: np.ndarray
+    back_bow: np.ndarray
+    hip_knee_height: np.ndarray
+    valid: np.ndarray
+    side: str  # "left" | "right": the body side nearer the camera
+    facing: int  # +1: the lifter faces +x in the image, -1: faces -x
+
+    @property
+    def hip_flexion(self) -> np.ndarray:
+        """Hip flexion in degrees (0 standing tall)."""
+        return 180.0 - self.hip_angle
+
+    @property
+    def knee_flexion(self) -> np.ndarray:
+        """Knee flexion in degrees (0 straight)."""
+        return 180.0 - self.knee_angle
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One repetition, as frame indices into the Signals and as times."""
+
+    index: int  # 1-based
+    start: int
+    bottom: int
+    top: int
+    end: int
+    start_s: float
+    bottom_s: float
+    top_s: float
+    end_s: float
+    complete: bool = True  # False when the clip ends before the lifter stands back up
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault event inside a rep."""
+
+    type: str
+    rep: int
+    start_s: float
+    end_s: float
+    peak_s: float
+    severity: str  # "mild" | "moderate" | "severe"
+    value: float
+    threshold: float
+    phase: str  # where in the rep: "descent", "bottom", "ascent", "top"
+    message: str
+    cue: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class View:
+    """Where the camera stands relative to the lifter."""
+
+    camera: str  # "side" | "oblique" | "front" | "unknown"
+    side: str  # "left" | "right"
+    judged: bool  # False: nothing is judged (no one in view, camera facing the lifter, ...)
+    reason: str = ""
+
+
+@dataclass
+class Report:
+    """The result of analysing one set."""
+
+    source: VideoInfo
+    view: View
+    reps: list[Rep]
+    faults: list[Fault]
+    warnings: list[str] = field(default_factory=list)
+    exercise: str = "deadlift"
+    config_hash: str = ""
+    version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (schema hingecheck.report/1)."""
+        src = asdict(self.source)
+        return {
+            "schema": SCHEMA,
+            "version": self.version,
+            "source": {
+                "path": src["path"],
+                "duration_s": round(src["duration_s"], 3),
+                "fps": round(src["fps"], 3),
+                "width": src["width"],
+                "height": src["height"],
+                "frames": src["frames"],
+                "rotation": src["rotation"],
+            },
+            "view": {
+                "camera": self.view.camera,
+                "side": self.view.side,
+                "judged": self.view.judged,
+                "reason": self.view.reason,
+            },
+            "exercise": self.exercise,
+            "reps": [
+                {
+                    "index": r.index,
+                    "start_s": round(r.start_s, 3),
+                    "bottom_s": round(r.bottom_s, 3),
+                    "top_s": round(r.top_s, 3),
+                    "end_s": round(r.end_s, 3),
+                    "complete": r.complete,
+                    "faults": sorted({f.type for f in self.faults if f.rep == r.index}),
+                }
+                for r in self.reps
+            ],
+            "faults": [
+                {
+                    "type": f.type,
+                    "rep": f.rep,
+                    "start_s": round(f.start_s, 3),
+                    "end_s": round(f.end_s, 3),
+                    "peak_s": round(f.peak_s, 3),
+                    "severity": f.severity,
+                    "value": round(float(f.value), 3),
+                    "threshold": round(float(f.threshold), 3),
+                    "phase": f.phase,
+                    "confidence": round(float(f.confidence), 2),
+                    "message": f.message,
+                    "cue": f.cue,
+                }
+                for f in self.faults
+            ],
+            "warnings": list(self.warnings),
+            "config_hash": self.config_hash,
+        }

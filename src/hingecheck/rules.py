@@ -1,0 +1,171 @@
+"""The four fault rules: per-frame conditions on whole arrays, turned into events per rep.
+
+Each rule compares the lifter to thresholds with margins wider than MediaPipe's published
+error (knee 2-7 deg, hip 11-17 deg from the side), uses hysteresis and a minimum duration, and
+reads only the part of the rep where the fault can happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .config import RulesConfig
+from .cues import cue, describe
+from .events import depth_fraction, hysteresis, phase_of, rep_index, spans
+from .records import Fault, Rep, Signals, View
+
+# How far past the threshold (in the value's own units) makes a fault severe: about the
+# spread between a clear fault and a borderline one on real lifts.
+_SEVERE_EXCESS = {
+    "lumbar_rounding": 0.02,
+    "squat_like_knee_bend": 15.0,
+    "missing_lockout": 20.0,
+    "lockout_hyperextension": 12.0,
+}
+
+
+def severity(fault_type: str, excess: float, duration_s: float) -> str:
+    """mild / moderate / severe from how far past the threshold and for how long."""
+    score = excess / _SEVERE_EXCESS[fault_type] + min(duration_s, 1.5) / 3.0
+    return "mild" if score < 0.4 else "moderate" if score < 0.9 else "severe"
+
+
+def _fault(fault_type: str, rep: Rep, t: np.ndarray, span: tuple[int, int], worst: int,
+           value: float, threshold: float, excess: float, confidence: float) -> Fault:
+    """One event; value and threshold as the report shows them (degrees or bow)."""
+    a, b = span
+    duration = float(t[b] - t[a])
+    phase = phase_of(rep, float(t[worst]))
+    return Fault(
+        type=fault_type,
+        rep=rep.index,
+        start_s=float(t[a]),
+        end_s=float(t[b]),
+        peak_s=float(t[worst]),
+        severity=severity(fault_type, max(excess, 0.0), duration),
+        value=value,
+        threshold=threshold,
+        phase=phase,
+        message=describe(fault_type, phase, value),
+        cue=cue(fault_type),
+        confidence=confidence,
+    )
+
+
+def _faults_from_mask(
+    fault_type: str,
+    mask: np.ndarray,
+    value: np.ndarray,
+    threshold: float,
+    signals: Signals,
+    reps: list[Rep],
+    cfg: RulesConfig,
+    min_duration_s: float | None = None,
+    confidence: float = 1.0,
+) -> list[Fault]:
+    """Turn a per-frame fault mask into events, each at its worst moment (the highest value)."""
+    t = signals.t
+    owner = rep_index(len(t), reps)
+    mask = mask & (owner > 0)
+    min_d = cfg.min_duration_s if min_duration_s is None else min_duration_s
+    out: list[Fault] = []
+    for a, b in spans(mask, t, min_d, cfg.merge_gap_s):
+        worst = a + int(np.nanargmax(value[a : b + 1]))
+        v = float(value[worst])
+        out.append(_fault(fault_type, reps[int(owner[worst]) - 1], t, (a, b), worst, v,
+                          threshold, v - threshold, confidence))
+    return out
+
+
+def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
+                    ) -> list[Fault]:
+    """The lower back's outline bows outward while bent over (chosen by rep phase, not by a
+    trunk-angle cut-off: rounding itself steepens the trunk line)."""
+    c = cfg.lumbar_rounding
+    oblique = view.camera == "oblique"
+    threshold = c.oblique_threshold if oblique else c.threshold
+    release = threshold - (c.threshold - c.release)
+    bent = depth_fraction(signals.hip_flexion, reps) >= c.phase_fraction
+    on = hysteresis(signals.back_bow, threshold, release) & bent
+    # The outline is less trustworthy from an oblique camera (it traces the trunk's side).
+    return _faults_from_mask("lumbar_rounding", on, signals.back_bow, threshold, signals, reps,
+                             cfg, confidence=0.6 if oblique else 0.85)
+
+
+def squat_like_knee_bend(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
+                         ) -> list[Fault]:
+    """At the bottom: an upright trunk, hips sunk to knee height, knees bent as much as hips."""
+    c = cfg.squat_like_knee_bend
+    max_lean = c.oblique_max_trunk_lean if view.camera == "oblique" else c.max_trunk_lean
+    bottom = depth_fraction(signals.hip_flexion, reps) >= 0.8
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = signals.knee_flexion / np.maximum(signals.hip_flexion, 1.0)
+        on = (
+            bottom
+            & (signals.trunk_lean <= max_lean)
+            & (signals.hip_knee_height <= c.max_hip_knee_height)
+            & (ratio >= c.min_knee_hip_ratio)
+        )
+    faults = _faults_from_mask("squat_like_knee_bend", on, -signals.trunk_lean, -max_lean,
+                               signals, reps, cfg)
+    # Reported as the trunk's lean from vertical at the most upright moment.
+    return [_flip(f) for f in faults]
+
+
+def missing_lockout(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
+                    ) -> list[Fault]:
+    """At the top of each rep the hips stay short of the lifter's own full extension."""
+    c = cfg.missing_lockout
+    short_by = c.oblique_hip_short_deg if view.camera == "oblique" else c.hip_short_deg
+    hip = signals.hip_angle
+    # The lifter's own standing extension: their best across the set, capped at straight.
+    reference = min(float(np.nanpercentile(hip, 97)), 180.0) if np.isfinite(hip).any() else 180.0
+    shortfall = reference - hip
+    t = signals.t
+    out: list[Fault] = []
+    for rep in reps:
+        # A rep the clip cuts before its top can't be judged at the top.
+        if not rep.complete or t[-1] - rep.top_s < 0.2:
+            continue
+        window = shortfall[rep.top : rep.end + 1]
+        if not np.isfinite(window).any():
+            continue
+        best = rep.top + int(np.nanargmin(window))
+        if shortfall[best] >= short_by and signals.trunk_lean[best] >= c.max_top_lean:
+            out.append(_fault("missing_lockout", rep, t, (rep.top, rep.end), best,
+                              float(shortfall[best]), short_by, float(shortfall[best] - short_by),
+                              1.0))
+    return out
+
+
+def _flip(f: Fault) -> Fault:
+    """Faults judged on a negated signal report the signal itself (degrees from vertical)."""
+    return replace(f, value=-f.value, threshold=-f.threshold,
+                   message=describe(f.type, f.phase, -f.value))
+
+
+def lockout_hyperextension(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
+                           ) -> list[Fault]:
+    """Around the top, the trunk leans back past vertical and is held there."""
+    c = cfg.lockout_hyperextension
+    limit = c.oblique_max_back_lean if view.camera == "oblique" else c.max_back_lean
+    depth = depth_fraction(signals.hip_flexion, reps)
+    near_top = ~(depth > 0.5)  # NaN (outside reps) is excluded later by the rep mask
+    back_lean = -signals.trunk_lean
+    # 4 deg of hysteresis: about the frame-to-frame wobble of the smoothed trunk line.
+    on = hysteresis(back_lean, limit, limit - 4.0) & near_top
+    return _faults_from_mask("lockout_hyperextension", on, back_lean, limit, signals, reps, cfg,
+                             min_duration_s=c.min_hold_s)
+
+
+RULES = (lumbar_rounding, squat_like_knee_bend, missing_lockout, lockout_hyperextension)
+
+
+def judge(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig) -> list[Fault]:
+    """All faults, in time order; nothing when the view can't be judged."""
+    if not view.judged or not reps:
+        return []
+    faults = [f for rule in RULES for f in rule(signals, reps, view, cfg)]
+    return sorted(faults, key=lambda f: (f.start_s, f.type))

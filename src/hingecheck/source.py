@@ -1,0 +1,165 @@
+"""Frames from a video file, with the stream's own presentation times and rotation applied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .errors import InputError
+from .records import VideoInfo
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"}
+# Demuxers that read still images: a photo is not a set.
+_IMAGE_FORMATS = ("image2", "_pipe", "gif", "apng")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: its index, presentation time (s from the video's start) and pixels."""
+
+    index: int
+    t: float
+    rgb: np.ndarray  # (H, W, 3) uint8, C-contiguous (MediaPipe silently fails on strided rows)
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a video file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes)")
+    try:
+        container = av.open(str(path))
+    except PermissionError:
+        raise InputError(f"cannot read {path}: permission denied") from None
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} is not a readable video ({_short(exc)})") from None
+    fmt = container.format.name or ""
+    if any(key in fmt for key in _IMAGE_FORMATS):
+        container.close()
+        raise InputError(f"{path} is a still image, not a video")
+    if not container.streams.video:
+        container.close()
+        kind = "an audio-only file" if container.streams.audio else "not a video"
+        raise InputError(f"{path} has no video stream ({kind})")
+    return container
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+
+
+def _rotation(stream: av.video.stream.VideoStream, first: av.VideoFrame | None) -> int:
+    """Display rotation in degrees counter-clockwise (phones store portrait video sideways)."""
+    rot = getattr(first, "rotation", 0) if first is not None else 0
+    if not rot:
+        try:
+            rot = int(float(stream.metadata.get("rotate", 0)))
+            rot = -rot  # the legacy tag is clockwise
+        except ValueError:
+            rot = 0
+    return int(round(rot / 90.0)) * 90 % 360
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Read the container's facts (size after rotation, fps, frame count, duration)."""
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        first = None
+        try:
+            first = next(container.decode(stream), None)
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise InputError(f"{path}: the video stream cannot be decoded ({_short(exc)})") from None
+        if first is None:
+            raise InputError(f"{path}: the video stream holds no frames")
+        rotation = _rotation(stream, first)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        rate = stream.average_rate or stream.guessed_rate or Fraction(30)
+        fps = float(rate)
+        duration = 0.0
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / av.time_base
+        frames = int(stream.frames) or int(round(duration * fps))
+        return VideoInfo(
+            path=str(path),
+            width=width,
+            height=height,
+            fps=fps,
+            frames=frames,
+            duration_s=duration,
+            rotation=rotation,
+            codec=stream.codec_context.name or "",
+        )
+    finally:
+        container.close()
+
+
+def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """Even dimensions with the longer side at most `max_side` (None: unchanged)."""
+    if not max_side or max(width, height) <= max_side:
+        return width - width % 2, height - height % 2
+    scale = max_side / max(width, height)
+    return int(round(width * scale / 2)) * 2, int(round(height * scale / 2)) * 2
+
+
+def iter_frames(path: str | Path, max_side: int | None = None) -> Iterator[Frame]:
+    """Decode frames one by one (never all held), scaled so the longer side <= max_side.
+
+    Times are the stream's presentation times relative to its first frame, so variable frame
+    rate phone videos keep their true clock. A broken stream mid-way ends the iteration early
+    (what was decoded stands); the caller learns it from the frame count.
+    """
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = float(stream.time_base) if stream.time_base else 0.0
+        origin: int | None = None
+        last_t = -1.0
+        fps = float(stream.average_rate or stream.guessed_rate or 30)
+        rotation: int | None = None
+        index = 0
+        try:
+            for frame in container.decode(stream):
+                if rotation is None:
+                    rotation = _rotation(stream, frame)
+                if frame.pts is not None and tb:
+                    origin = frame.pts if origin is None else origin
+                    t = (frame.pts - origin) * tb
+                else:
+                    t = last_t + 1.0 / fps
+                if t <= last_t:  # repeated or out-of-order stamps: keep time moving forward
+                    t = last_t + 1e-3
+                last_t = t
+                yield Frame(index, t, _pixels(frame, rotation, max_side))
+                index += 1
+        except av.error.FFmpegError:
+            return  # a truncated file: stop at the last good frame
+    finally:
+        container.close()
+
+
+def _pixels(frame: av.VideoFrame, rotation: int, max_side: int | None) -> np.ndarray:
+    w, h = frame.width, frame.height
+    if rotation in (90, 270):
+        sw, sh = scaled_size(h, w, max_side)
+        sw, sh = sh, sw
+    else:
+        sw, sh = scaled_size(w, h, max_side)
+    rgb = frame.reformat(width=sw, height=sh, format="rgb24").to_ndarray()
+    if rotation:
+        rgb = np.rot90(rgb, k=rotation // 90)
+    return np.ascontiguousarray(rgb)
