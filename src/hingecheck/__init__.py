@@ -1,8 +1,8 @@
 """hingecheck: a pose-estimation form checker for the hip hinge.
 
-    >>> import hingecheck
-    >>> result = hingecheck.analyze("my_set.mp4")
-    >>> for fault in result.report.faults: print(fault.rep, fault.type, fault.start_s)
+>>> import hingecheck
+>>> result = hingecheck.analyze("my_set.mp4")
+>>> for fault in result.report.faults: print(fault.rep, fault.type, fault.start_s)
 """
 
 from importlib.metadata import PackageNotFoundError, version

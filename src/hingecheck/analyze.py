@@ -39,20 +39,31 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
     if view.reason:
         out.append(view.reason)
     if view.camera == "oblique":
-        out.append("camera at an angle to the lifter: angles are less precise, so faults are "
-                   "judged with wider margins; film from the side for the best reading")
+        out.append(
+            "camera at an angle to the lifter: angles are less precise, so faults are "
+            "judged with wider margins, and lower-back rounding is not judged (the "
+            "back's outline can't be seen); film from the side for the best reading"
+        )
     if n and (track.people > 1).mean() > 0.1:
-        out.append(f"{int(track.people.max())} people in view: followed the one performing "
-                   "the lift (the largest, most central)")
+        out.append(
+            f"{int(track.people.max())} people in view: followed the one performing "
+            "the lift (the largest, most central)"
+        )
     if n and track.present.any():
-        gaps = [(a, b) for a, b in runs(~signals.valid) if a > 0 and b < n
-                and track.t[b] - track.t[a - 1] > 0.5]
+        gaps = [
+            (a, b)
+            for a, b in runs(~signals.valid)
+            if a > 0 and b < n and track.t[b] - track.t[a - 1] > 0.5
+        ]
         for a, b in gaps[:5]:
-            out.append(f"lifter out of view from {track.t[a]:.1f} s to {track.t[b - 1]:.1f} s: "
-                       "that stretch was not judged")
+            out.append(
+                f"lifter out of view from {track.t[a]:.1f} s to {track.t[b - 1]:.1f} s: "
+                "that stretch was not judged"
+            )
     if reps and not reps[-1].complete:
-        out.append(f"the video ends during rep {reps[-1].index}: it is not counted or judged "
-                   "at the top")
+        out.append(
+            f"the video ends during rep {reps[-1].index}: it is not counted or judged at the top"
+        )
     if n < 2:
         out.append("the video is too short to judge")
     return out
@@ -106,9 +117,15 @@ def analyze(
     cfg = config if isinstance(config, Config) else load_config(config)
     model_path = Path(model) if model else default_model_path()
     info = probe(path)
-    key = cache_key(path, model_path, {"max_side": cfg.pose.max_side,
-                                       "num_poses": cfg.pose.num_poses,
-                                       "min_presence": cfg.pose.min_presence})
+    key = cache_key(
+        path,
+        model_path,
+        {
+            "max_side": cfg.pose.max_side,
+            "num_poses": cfg.pose.num_poses,
+            "min_presence": cfg.pose.min_presence,
+        },
+    )
     track = load_track(Path(cache_path), key) if cache_path else None
     from_cache = track is not None
     if track is None:
@@ -126,11 +143,18 @@ def _run_model(path: Path, info, cfg: Config, model_path: Path, progress: bool) 
 
     # The model's C++ runtime logs to fd 2 from its worker threads: keep the terminal clean.
     with quiet_native_stderr():
-        bar = tqdm(total=info.frames or None, unit="frame", desc=path.name,
-                   disable=not progress, leave=False, dynamic_ncols=True)
+        bar = tqdm(
+            total=info.frames or None,
+            unit="frame",
+            desc=path.name,
+            disable=not progress,
+            leave=False,
+            dynamic_ncols=True,
+        )
         with bar, PoseEstimator(model_path, cfg.pose.num_poses, cfg.pose.min_presence) as est:
-            track = estimate_track(iter_frames(path, cfg.pose.max_side), info, est,
-                                   on_frame=lambda _i: bar.update(1))
+            track = estimate_track(
+                iter_frames(path, cfg.pose.max_side), info, est, on_frame=lambda _i: bar.update(1)
+            )
     # The container's frame count can be an estimate; the decoded count is the truth.
     if len(track) and len(track) != info.frames:
         from dataclasses import replace

@@ -16,7 +16,7 @@ from . import __version__
 from .errors import InputError
 
 # Subcommand modules, in the order `--help` lists them.
-COMMANDS = ("analyze",)
+COMMANDS = ("analyze", "evaluate", "review")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("HINGECHECK_DEBUG"):
             traceback.print_exc()
         first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"hingecheck: internal error: {type(exc).__name__}: {first} "
-              "(set HINGECHECK_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"hingecheck: internal error: {type(exc).__name__}: {first} "
+            "(set HINGECHECK_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1

@@ -14,14 +14,22 @@ from .writers import write_csv, write_json, write_srt
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="analyse a recorded set",
-                       description="Analyse a recorded set: faults per rep with their times.")
+    p = sub.add_parser(
+        "analyze",
+        help="analyse a recorded set",
+        description="Analyse a recorded set: faults per rep with their times.",
+    )
     p.add_argument("video", type=Path, help="the video (mp4, mov, m4v, avi, mkv, webm)")
-    p.add_argument("-o", "--out", type=Path, default=None,
-                   help="output folder (default: beside the video)")
+    p.add_argument(
+        "-o", "--out", type=Path, default=None, help="output folder (default: beside the video)"
+    )
     p.add_argument("--config", type=Path, default=None, help="TOML file overriding thresholds")
-    p.add_argument("--model", type=Path, default=None,
-                   help="a PoseLandmarker .task bundle (default: the one shipped)")
+    p.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="a PoseLandmarker .task bundle (default: the one shipped)",
+    )
     p.add_argument("--no-video", action="store_true", help="skip the annotated video")
     p.add_argument("--no-cache", action="store_true", help="ignore a cached landmark track")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
@@ -39,8 +47,9 @@ def prepare_out_dir(out: Path) -> Path:
     return out
 
 
-def write_outputs(result: Analysis, video: Path, out: Path, *, with_video: bool,
-                  progress: bool) -> dict[str, Path]:
+def write_outputs(
+    result: Analysis, video: Path, out: Path, *, with_video: bool, progress: bool
+) -> dict[str, Path]:
     """Write every output for one analysis; each file appears only once complete."""
     stem = video.stem
     paths = {
@@ -56,6 +65,9 @@ def write_outputs(result: Analysis, video: Path, out: Path, *, with_video: bool,
 
         paths["video"] = out / f"{stem}.annotated.mp4"
         render_video(video, result, paths["video"], progress=progress)
+    from .review import write_review
+
+    paths["html"] = write_review(result, video, out, stem)
     result.outputs.update(paths)
     return paths
 
@@ -74,8 +86,10 @@ def summary_lines(result: Analysis) -> list[str]:
         note = "" if r.complete else " (cut off by the end of the video)"
         lines.append(f"Rep {r.index}  {clock(r.start_s)}-{clock(r.end_s)}  {names}{note}")
         for f in faults:
-            lines.append(f"  Rep {f.rep}, {clock(f.start_s)}-{clock(f.end_s)}: {f.message} "
-                         f"[{f.severity}]. {f.cue}")
+            lines.append(
+                f"  Rep {f.rep}, {clock(f.start_s)}-{clock(f.end_s)}: {f.message} "
+                f"[{f.severity}]. {f.cue}"
+            )
     lines += [f"warning: {w}" for w in rep.warnings]
     return lines
 

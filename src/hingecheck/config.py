@@ -44,6 +44,7 @@ class RepConfig:
     edge_fraction: float
     top_fraction: float
     max_hold_s: float
+    max_top_flexion_deg: float
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class RoundingConfig:
     threshold: float
     release: float
     phase_fraction: float
-    oblique_threshold: float
+    min_trunk_lean: float
+    max_plausible: float
 
 
 @dataclass(frozen=True)

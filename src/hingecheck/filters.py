@@ -79,8 +79,15 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float) -> np.ndarray:
     return out
 
 
-def clean(t: np.ndarray, x: np.ndarray, *, window_s: float, n_mads: float, max_gap_s: float,
-          cutoff_hz: float) -> np.ndarray:
+def clean(
+    t: np.ndarray,
+    x: np.ndarray,
+    *,
+    window_s: float,
+    n_mads: float,
+    max_gap_s: float,
+    cutoff_hz: float,
+) -> np.ndarray:
     """Outliers out, short gaps filled, then smoothed: the standard treatment of one series."""
     window = max(3, int(round(window_s * frame_rate(t))) | 1)
     return lowpass(t, fill_gaps(t, hampel(x, window, n_mads), max_gap_s), cutoff_hz)

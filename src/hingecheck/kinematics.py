@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import SignalConfig
-from .filters import clean
+from .filters import clean, runs
 from .outline import bow
 from .records import (
     L_ANKLE,
@@ -72,19 +72,33 @@ def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
     scale = np.array([track.info.width, track.info.height], dtype=np.float64)
     ids = list(_CHAIN[side])
     pts = track.landmarks[:, ids, :2].astype(np.float64) * scale  # (N, 4, 2) pixels
-    seen = track.present[:, None] & (track.visibility[:, ids] >= cfg.min_visibility)
+    # A landmark outside the picture is the model's guess (a head cut off at lockout).
+    inside = ((track.landmarks[:, ids, :2] >= 0) & (track.landmarks[:, ids, :2] <= 1)).all(-1)
+    seen = track.present[:, None] & (track.visibility[:, ids] >= cfg.min_visibility) & inside
     pts[~seen] = np.nan
-    opts = dict(window_s=cfg.outlier_window_s, n_mads=cfg.outlier_mads,
-                max_gap_s=cfg.max_gap_s, cutoff_hz=cfg.lowpass_hz)
+    opts = dict(
+        window_s=cfg.outlier_window_s,
+        n_mads=cfg.outlier_mads,
+        max_gap_s=cfg.max_gap_s,
+        cutoff_hz=cfg.lowpass_hz,
+    )
     smooth = np.empty_like(pts)
     for j in range(pts.shape[1]):  # 4 joints x 2 coordinates: each a 1-D series
         for k in range(2):
             smooth[:, j, k] = clean(t, pts[:, j, k], **opts)
+    # A few frames seen between long gaps are the model guessing as the lifter re-enters the
+    # frame: distrust islands shorter than the longest gap we would bridge.
+    core = np.isfinite(smooth[:, :3]).all(axis=(1, 2))  # shoulder, hip, knee
+    for a, b in runs(core):
+        if t[b - 1] - t[a] < cfg.max_gap_s and (a > 0 or b < len(t)):
+            smooth[a:b] = np.nan
+            core[a:b] = False
     shoulder, hip, knee, ankle = (smooth[:, j] for j in range(4))
     thigh_len = np.linalg.norm(knee - hip, axis=1)
     raw_bow = bow(track.back_profile, cfg.bow_t0, cfg.bow_t1)
     raw_bow[~track.present] = np.nan
     back_bow = clean(t, raw_bow, **opts)
+    back_bow[~core] = np.nan
     trunk = segment_angle(hip, shoulder, facing)
     thigh = segment_angle(knee, hip, facing)  # hips behind the knees: negative
     shin = segment_angle(ankle, knee, facing)  # knees ahead of the ankles: positive

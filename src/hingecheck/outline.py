@@ -67,7 +67,7 @@ def bow(profile: np.ndarray, t0: float, t1: float) -> np.ndarray:
     -a * (width/2)^2. profile: (N, PROFILE_POINTS). Returns (N,), NaN with too few points.
     """
     profile = np.atleast_2d(profile).astype(np.float64)
-    sel = (_T >= t0 - 1e-9) & (_T <= t1 + 1e-9)
+    sel = (t0 - 1e-9 <= _T) & (t1 + 1e-9 >= _T)
     t = _T[sel]
     y = profile[:, sel]
     ok = np.isfinite(y)

@@ -101,8 +101,9 @@ def facing_from_landmarks(lm: np.ndarray, vis: np.ndarray) -> int:
 class PoseEstimator:
     """Wraps one PoseLandmarker; follows one lifter across frames. Use as a context manager."""
 
-    def __init__(self, model_path: str | Path | None = None, num_poses: int = 2,
-                 min_presence: float = 0.5) -> None:
+    def __init__(
+        self, model_path: str | Path | None = None, num_poses: int = 2, min_presence: float = 0.5
+    ) -> None:
         path = Path(model_path) if model_path else default_model_path()
         if not path.is_file():
             raise InputError(f"pose model not found: {path}")
@@ -151,8 +152,10 @@ class PoseEstimator:
             np.array([(p.x, p.y, p.z) for p in pose], dtype=np.float32)
             for pose in result.pose_landmarks
         ]
-        vis = [np.array([p.visibility or 0.0 for p in pose], np.float32)
-               for pose in result.pose_landmarks]
+        vis = [
+            np.array([p.visibility or 0.0 for p in pose], np.float32)
+            for pose in result.pose_landmarks
+        ]
         pick = self._choose(arrays, vis)
         lm, v = arrays[pick], vis[pick]
         world = np.array(
@@ -172,13 +175,18 @@ class PoseEstimator:
 
     def _choose(self, poses: list[np.ndarray], vis: list[np.ndarray]) -> int:
         """Keep following the same person; at first sight take the largest, most central one."""
-        centers = np.array([np.nanmean(p[[L_HIP, R_HIP, L_SHOULDER, R_SHOULDER], :2], axis=0)
-                            for p in poses])
+        centers = np.array(
+            [np.nanmean(p[[L_HIP, R_HIP, L_SHOULDER, R_SHOULDER], :2], axis=0) for p in poses]
+        )
         if self._last_center is not None and len(poses) > 1:
             pick = int(np.argmin(np.linalg.norm(centers - self._last_center, axis=1)))
         else:
-            sizes = np.array([np.ptp(p[:, 1][v > 0.3]) if (v > 0.3).sum() > 1 else 0.0
-                              for p, v in zip(poses, vis)])
+            sizes = np.array(
+                [
+                    np.ptp(p[:, 1][v > 0.3]) if (v > 0.3).sum() > 1 else 0.0
+                    for p, v in zip(poses, vis, strict=False)
+                ]
+            )
             central = 1.0 - np.abs(centers[:, 0] - 0.5)
             pick = int(np.argmax(sizes * central))
         self._last_center = centers[pick]

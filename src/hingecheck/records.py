@@ -26,7 +26,7 @@ L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST = 11, 12, 13, 14, 15,
 L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE = 23, 24, 25, 26, 27, 28
 L_HEEL, R_HEEL, L_TOE, R_TOE = 29, 30, 31, 32
 N_LANDMARKS = 33
-# The back outline is sampled at this many evenly spaced points from mid-hip (0) to mid-shoulder (1).
+# The back outline is sampled at this many evenly spaced points, mid-hip (0) to mid-shoulder (1).
 PROFILE_POINTS = 21
 
 

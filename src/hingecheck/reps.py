@@ -1,8 +1,11 @@
-"""Split a set into reps from hip flexion: each rep is a prominent bend of the hips.
+"""Split a set into reps from hip flexion: each rep holds one full rise from a bottom to a top.
 
-Peaks of hip flexion with a minimum prominence are the bottoms. Prominence works as hysteresis:
-an angle hovering near any level can't add a rep, and a rep that stops short of lockout still
-counts, because it only has to fall back by part of its range, not to a fixed standing level.
+A deadlift from the floor starts at the bottom (pull, lockout, lower); a Romanian deadlift or a
+swing starts at the top (lower, then stand up). Counting *ascents* fits both: every rep has
+exactly one, the set-down at the end of a set has none, and a clip that stops mid-pull holds an
+incomplete one. Bottoms are peaks of hip flexion with a minimum prominence, which works as
+hysteresis: an angle hovering near any level can't add a rep, and a rep that stops short of
+lockout still counts, because it only has to rise by part of its range, not to a fixed level.
 """
 
 from __future__ import annotations
@@ -14,9 +17,23 @@ from .config import RepConfig
 from .filters import fill_gaps, frame_rate
 from .records import Rep, Signals
 
+# A top this close to the clip's end, still rising, is where the clip cut, not a lockout.
+_END_MARGIN_S = 0.1
+
+
+def find_bottoms(flex: np.ndarray, fps: float, cfg: RepConfig) -> np.ndarray:
+    """Indices of rep bottoms (peaks of hip flexion), a clip's first or last frame included."""
+    # Pad both ends far below the signal so a clip that starts or ends bent over has a peak there.
+    low = np.nanmin(flex) - 2 * cfg.min_prominence_deg
+    padded = np.concatenate([[low], flex, [low]])
+    peaks, _ = find_peaks(
+        padded, prominence=cfg.min_prominence_deg, distance=max(1, int(cfg.min_rep_s * fps))
+    )
+    return peaks - 1
+
 
 def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
-    """Reps with start, bottom, top and end; the last is incomplete if the clip ends mid-rep."""
+    """Reps with start, bottom, top and end; the last is incomplete if the clip cuts its rise."""
     t = signals.t
     n = len(t)
     if n < 3 or not np.isfinite(signals.hip_angle).any():
@@ -25,35 +42,37 @@ def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
     # a rep whose bottom falls in such a gap is dropped below.
     flex = fill_gaps(t, signals.hip_flexion, max_gap_s=np.inf)
     fps = frame_rate(t)
-    peaks, props = find_peaks(
-        flex,
-        prominence=cfg.min_prominence_deg,
-        distance=max(1, int(cfg.min_rep_s * fps)),
-    )
-    peaks = peaks[signals.valid[peaks]]
+    bottoms = find_bottoms(flex, fps, cfg)
+    end_margin = max(1, int(round(_END_MARGIN_S * fps)))
     reps: list[Rep] = []
-    for i, p in enumerate(peaks):
-        lo = peaks[i - 1] if i > 0 else 0
-        hi = peaks[i + 1] if i + 1 < len(peaks) else n - 1
-        before = lo + int(np.argmin(flex[lo : p + 1]))
-        after = p + int(np.argmin(flex[p : hi + 1]))
-        top_level = flex[after]
-        rng_down = flex[p] - flex[before]
-        rng_up = flex[p] - top_level
-        # The descent starts where flexion leaves the previous top by a share of the range.
-        rising = np.flatnonzero(flex[before : p + 1] <= flex[before] + cfg.edge_fraction * rng_down)
-        start = before + int(rising[-1]) if rising.size else before
-        # A rep the clip cuts before the lifter comes back up is incomplete.
-        complete = rng_up >= 0.5 * max(rng_down, cfg.min_prominence_deg)
-        near_top = np.flatnonzero(flex[p : after + 1] <= top_level + cfg.top_fraction * rng_up)
-        top = p + int(near_top[0]) if near_top.size else after
-        # The rep ends when the next descent begins (or the lockout hold runs out).
-        leaving = np.flatnonzero(flex[top : hi + 1] > top_level + cfg.edge_fraction * rng_up)
-        end = top + int(leaving[0]) - 1 if leaving.size else hi
-        # A long hold at lockout (or standing after the last rep) is not part of the rep.
-        end = int(np.clip(np.searchsorted(t, t[top] + cfg.max_hold_s), top, end))
-        if not complete:
-            top = end = n - 1
+    prev_top = 0
+    for i, p in enumerate(bottoms):
+        hi = bottoms[i + 1] if i + 1 < len(bottoms) else n - 1
+        top_idx = p + int(np.argmin(flex[p : hi + 1]))
+        rise = flex[p] - flex[top_idx]
+        # A rise that never nears standing is a set-down, a pause or a shift, not a rep: even a
+        # lockout that falls short brings the hips back within max_top_flexion_deg of straight.
+        if (
+            rise < cfg.min_prominence_deg
+            or flex[top_idx] > cfg.max_top_flexion_deg
+            or not signals.valid[p]
+        ):
+            prev_top = top_idx
+            continue
+        complete = top_idx < n - 1 - end_margin or hi < n - 1
+        # The descent starts where flexion leaves the previous top by a share of its range.
+        base = flex[prev_top]
+        down = flex[p] - base
+        leaving = np.flatnonzero(flex[prev_top : p + 1] <= base + cfg.edge_fraction * down)
+        start = prev_top + int(leaving[-1]) if leaving.size and p > prev_top else p
+        # Lockout is reached once flexion is within a share of the rise of its lowest point.
+        near = np.flatnonzero(flex[p : top_idx + 1] <= flex[top_idx] + cfg.top_fraction * rise)
+        top = p + int(near[0]) if near.size else top_idx
+        # The rep ends when the next descent begins, or after a hold at lockout.
+        rising = np.flatnonzero(flex[top : hi + 1] > flex[top_idx] + cfg.edge_fraction * rise)
+        end = top + int(rising[0]) - 1 if rising.size else hi
+        end = int(np.clip(np.searchsorted(t, t[top] + cfg.max_hold_s), top, max(end, top)))
+        prev_top = top_idx
         reps.append(
             Rep(
                 index=len(reps) + 1,

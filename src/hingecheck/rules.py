@@ -32,8 +32,17 @@ def severity(fault_type: str, excess: float, duration_s: float) -> str:
     return "mild" if score < 0.4 else "moderate" if score < 0.9 else "severe"
 
 
-def _fault(fault_type: str, rep: Rep, t: np.ndarray, span: tuple[int, int], worst: int,
-           value: float, threshold: float, excess: float, confidence: float) -> Fault:
+def _fault(
+    fault_type: str,
+    rep: Rep,
+    t: np.ndarray,
+    span: tuple[int, int],
+    worst: int,
+    value: float,
+    threshold: float,
+    excess: float,
+    confidence: float,
+) -> Fault:
     """One event; value and threshold as the report shows them (degrees or bow)."""
     a, b = span
     duration = float(t[b] - t[a])
@@ -74,33 +83,50 @@ def _faults_from_mask(
     for a, b in spans(mask, t, min_d, cfg.merge_gap_s):
         worst = a + int(np.nanargmax(value[a : b + 1]))
         v = float(value[worst])
-        out.append(_fault(fault_type, reps[int(owner[worst]) - 1], t, (a, b), worst, v,
-                          threshold, v - threshold, confidence))
+        out.append(
+            _fault(
+                fault_type,
+                reps[int(owner[worst]) - 1],
+                t,
+                (a, b),
+                worst,
+                v,
+                threshold,
+                v - threshold,
+                confidence,
+            )
+        )
     return out
 
 
-def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
-                    ) -> list[Fault]:
+def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig) -> list[Fault]:
     """The lower back's outline bows outward while bent over (chosen by rep phase, not by a
     trunk-angle cut-off: rounding itself steepens the trunk line)."""
     c = cfg.lumbar_rounding
-    oblique = view.camera == "oblique"
-    threshold = c.oblique_threshold if oblique else c.threshold
-    release = threshold - (c.threshold - c.release)
-    bent = depth_fraction(signals.hip_flexion, reps) >= c.phase_fraction
-    on = hysteresis(signals.back_bow, threshold, release) & bent
-    # The outline is less trustworthy from an oblique camera (it traces the trunk's side).
-    return _faults_from_mask("lumbar_rounding", on, signals.back_bow, threshold, signals, reps,
-                             cfg, confidence=0.6 if oblique else 0.85)
+    if view.camera != "side":
+        # From an oblique camera the traced edge is the trapezius or the trunk's side, not the
+        # spine (measured on real clips): abstain rather than guess.
+        return []
+    threshold, release = c.threshold, c.release
+    bow = np.where(signals.back_bow <= c.max_plausible, signals.back_bow, np.nan)
+    with np.errstate(invalid="ignore"):
+        bent = (depth_fraction(signals.hip_flexion, reps) >= c.phase_fraction) & (
+            signals.trunk_lean >= c.min_trunk_lean
+        )
+    on = hysteresis(bow, threshold, release) & bent
+    return _faults_from_mask("lumbar_rounding", on, bow, threshold, signals, reps, cfg)
 
 
-def squat_like_knee_bend(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
-                         ) -> list[Fault]:
+def squat_like_knee_bend(
+    signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
+) -> list[Fault]:
     """At the bottom: an upright trunk, hips sunk to knee height, knees bent as much as hips."""
     c = cfg.squat_like_knee_bend
     max_lean = c.oblique_max_trunk_lean if view.camera == "oblique" else c.max_trunk_lean
-    bottom = depth_fraction(signals.hip_flexion, reps) >= 0.8
     with np.errstate(invalid="ignore", divide="ignore"):
+        # The deep part of the rep: a squatted set-up can sit just above the deepest frame,
+        # which may come as the hips rise before the bar leaves the floor.
+        bottom = depth_fraction(signals.hip_flexion, reps) >= 0.6
         ratio = signals.knee_flexion / np.maximum(signals.hip_flexion, 1.0)
         on = (
             bottom
@@ -108,14 +134,14 @@ def squat_like_knee_bend(signals: Signals, reps: list[Rep], view: View, cfg: Rul
             & (signals.hip_knee_height <= c.max_hip_knee_height)
             & (ratio >= c.min_knee_hip_ratio)
         )
-    faults = _faults_from_mask("squat_like_knee_bend", on, -signals.trunk_lean, -max_lean,
-                               signals, reps, cfg)
+    faults = _faults_from_mask(
+        "squat_like_knee_bend", on, -signals.trunk_lean, -max_lean, signals, reps, cfg
+    )
     # Reported as the trunk's lean from vertical at the most upright moment.
     return [_flip(f) for f in faults]
 
 
-def missing_lockout(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
-                    ) -> list[Fault]:
+def missing_lockout(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig) -> list[Fault]:
     """At the top of each rep the hips stay short of the lifter's own full extension."""
     c = cfg.missing_lockout
     short_by = c.oblique_hip_short_deg if view.camera == "oblique" else c.hip_short_deg
@@ -134,20 +160,32 @@ def missing_lockout(signals: Signals, reps: list[Rep], view: View, cfg: RulesCon
             continue
         best = rep.top + int(np.nanargmin(window))
         if shortfall[best] >= short_by and signals.trunk_lean[best] >= c.max_top_lean:
-            out.append(_fault("missing_lockout", rep, t, (rep.top, rep.end), best,
-                              float(shortfall[best]), short_by, float(shortfall[best] - short_by),
-                              1.0))
+            out.append(
+                _fault(
+                    "missing_lockout",
+                    rep,
+                    t,
+                    (rep.top, rep.end),
+                    best,
+                    float(shortfall[best]),
+                    short_by,
+                    float(shortfall[best] - short_by),
+                    1.0,
+                )
+            )
     return out
 
 
 def _flip(f: Fault) -> Fault:
     """Faults judged on a negated signal report the signal itself (degrees from vertical)."""
-    return replace(f, value=-f.value, threshold=-f.threshold,
-                   message=describe(f.type, f.phase, -f.value))
+    return replace(
+        f, value=-f.value, threshold=-f.threshold, message=describe(f.type, f.phase, -f.value)
+    )
 
 
-def lockout_hyperextension(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
-                           ) -> list[Fault]:
+def lockout_hyperextension(
+    signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
+) -> list[Fault]:
     """Around the top, the trunk leans back past vertical and is held there."""
     c = cfg.lockout_hyperextension
     limit = c.oblique_max_back_lean if view.camera == "oblique" else c.max_back_lean
@@ -156,8 +194,16 @@ def lockout_hyperextension(signals: Signals, reps: list[Rep], view: View, cfg: R
     back_lean = -signals.trunk_lean
     # 4 deg of hysteresis: about the frame-to-frame wobble of the smoothed trunk line.
     on = hysteresis(back_lean, limit, limit - 4.0) & near_top
-    return _faults_from_mask("lockout_hyperextension", on, back_lean, limit, signals, reps, cfg,
-                             min_duration_s=c.min_hold_s)
+    return _faults_from_mask(
+        "lockout_hyperextension",
+        on,
+        back_lean,
+        limit,
+        signals,
+        reps,
+        cfg,
+        min_duration_s=c.min_hold_s,
+    )
 
 
 RULES = (lumbar_rounding, squat_like_knee_bend, missing_lockout, lockout_hyperextension)

@@ -77,7 +77,9 @@ def probe(path: str | Path) -> VideoInfo:
         try:
             first = next(container.decode(stream), None)
         except (av.error.FFmpegError, ValueError) as exc:
-            raise InputError(f"{path}: the video stream cannot be decoded ({_short(exc)})") from None
+            raise InputError(
+                f"{path}: the video stream cannot be decoded ({_short(exc)})"
+            ) from None
         if first is None:
             raise InputError(f"{path}: the video stream holds no frames")
         rotation = _rotation(stream, first)

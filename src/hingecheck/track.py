@@ -72,8 +72,16 @@ def cache_key(video: Path, model: Path, pose_settings: dict[str, object]) -> str
     st = video.stat()
     mst = model.stat()
     text = json.dumps(
-        [CACHE_VERSION, str(video.resolve()), st.st_size, st.st_mtime_ns, str(model.resolve()),
-         mst.st_size, mst.st_mtime_ns, pose_settings],
+        [
+            CACHE_VERSION,
+            str(video.resolve()),
+            st.st_size,
+            st.st_mtime_ns,
+            str(model.resolve()),
+            mst.st_size,
+            mst.st_mtime_ns,
+            pose_settings,
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,4 +1,4 @@
-"""Where the camera stands: side, oblique or facing the lifter; and whether the set can be judged."""
+"""Where the camera stands (side, oblique, facing the lifter), and whether the set can be judged."""
 
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ def write_csv(signals: Signals, report: Report, path: Path) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(cols.keys())
-    rows = zip(*(c.tolist() for c in cols.values()))
+    rows = zip(*(c.tolist() for c in cols.values()), strict=False)
     writer.writerows(["" if isinstance(v, float) and v != v else v for v in row] for row in rows)
     write_text(path, buf.getvalue())
 

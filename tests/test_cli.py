@@ -1,0 +1,71 @@
+"""The command line's contract: exit codes and one-line errors, no tracebacks."""
+
+import subprocess
+import sys
+
+import pytest
+
+from hingecheck import __version__
+from hingecheck.cli import main
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hingecheck", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_version_via_python_m():
+    r = _run("--version")
+    assert r.returncode == 0 and __version__ in r.stdout
+
+
+def _one_line_error(capsys, code: int, argv: list[str], needle: str) -> None:
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert needle in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_missing_file(capsys, tmp_path):
+    _one_line_error(capsys, 2, ["analyze", str(tmp_path / "nope.mp4")], "no such file")
+
+
+def test_directory(capsys, tmp_path):
+    _one_line_error(capsys, 2, ["analyze", str(tmp_path)], "is a folder")
+
+
+def test_text_file_named_mp4(capsys, tmp_path):
+    p = tmp_path / "notes.mp4"
+    p.write_text("this is not a video\n" * 50)
+    _one_line_error(
+        capsys, 2, ["analyze", str(p), "-o", str(tmp_path / "o")], "not a readable video"
+    )
+    assert not list((tmp_path / "o").glob("*.json"))
+
+
+def test_unsupported_suffix(capsys, tmp_path):
+    p = tmp_path / "set.txt"
+    p.write_text("x")
+    _one_line_error(capsys, 2, ["analyze", str(p)], "not a supported video type")
+
+
+def test_output_folder_that_cannot_be_written(capsys, tmp_path):
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\0" * 10)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    _one_line_error(
+        capsys, 2, ["analyze", str(video), "-o", str(blocker / "out")], "cannot write to"
+    )
+
+
+def test_usage_error_is_one_line_exit_2():
+    r = _run("analyze")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["analyze", "--help"]])
+def test_help_exits_0(argv):
+    assert _run(*argv).returncode == 0

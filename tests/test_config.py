@@ -1,0 +1,56 @@
+"""Config loading: defaults, overrides and the errors a user sees."""
+
+import pytest
+
+from hingecheck.config import default_text, load_config
+from hingecheck.errors import InputError
+
+
+def test_defaults_load_and_every_value_has_a_reason():
+    cfg = load_config()
+    assert cfg.rules.lumbar_rounding.threshold > cfg.rules.lumbar_rounding.release
+    # Every key in the packaged file sits under a comment saying why.
+    lines = default_text().splitlines()
+    for i, line in enumerate(lines):
+        if "=" in line and not line.lstrip().startswith("#"):
+            above = [x for x in lines[max(0, i - 6) : i] if x.strip()]
+            assert any(x.lstrip().startswith("#") for x in above), line
+
+
+def test_override_changes_only_that_key(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text("[rules.lumbar_rounding]\nthreshold = 0.05\n")
+    cfg = load_config(p)
+    assert cfg.rules.lumbar_rounding.threshold == 0.05
+    assert cfg.rules.lumbar_rounding.release == load_config().rules.lumbar_rounding.release
+    assert cfg.digest() != load_config().digest()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[rules.lumbar_rounding]\nthreshold = \n", "line 2"),
+        ("[rules]\n\nmin_duration_s = 0.1\nbogus = 3\n", "line 4"),
+        ("[reps]\nmin_rep_s = 'fast'\n", "line 2"),
+        ("[pose]\nmax_side = 960.5\n", "pose.max_side"),
+    ],
+)
+def test_malformed_config_names_line_and_key(tmp_path, text, needle):
+    p = tmp_path / "bad.toml"
+    p.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_config(p)
+    assert needle in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_key_is_named(tmp_path):
+    p = tmp_path / "bad.toml"
+    p.write_text("[rules.missing_lockout]\nhip_short = 20\n")
+    with pytest.raises(InputError, match="rules.missing_lockout.hip_short"):
+        load_config(p)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(InputError, match="cannot read config"):
+        load_config(tmp_path / "nope.toml")

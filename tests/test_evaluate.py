@@ -1,0 +1,64 @@
+"""Scoring reports against labels."""
+
+from hingecheck.evaluate import score_clip, table, tally
+
+LABEL = {
+    "file": "a.mp4",
+    "view": "side",
+    "reps": 2,
+    "rep_windows": [[1.0, 3.0], [4.0, 6.0]],
+    "faults": {
+        "lumbar_rounding": "present",
+        "squat_like_knee_bend": "absent",
+        "missing_lockout": "unclear",
+        "lockout_hyperextension": "absent",
+    },
+    "fault_reps": {"lumbar_rounding": [2]},
+}
+
+
+def _report(faults, reps=2):
+    return {
+        "reps": [{"index": i + 1, "complete": True} for i in range(reps)],
+        "faults": faults,
+        "view": {"camera": "side"},
+    }
+
+
+def test_true_positive_in_the_labelled_rep():
+    c = score_clip(LABEL, _report([{"type": "lumbar_rounding", "peak_s": 5.0}]))
+    ev = tally([c])
+    s = ev.faults["lumbar_rounding"]
+    assert (s.tp, s.fp, s.fn) == (1, 0, 0)
+    assert c.misplaced == []
+    assert ev.reps_exact == 1
+    assert ev.faults["squat_like_knee_bend"].tn == 1
+    # "unclear" is not scored at all.
+    m = ev.faults["missing_lockout"]
+    assert (m.tp, m.fp, m.fn, m.tn) == (0, 0, 0, 0)
+
+
+def test_fault_in_the_wrong_rep_and_false_alarm_are_counted():
+    c = score_clip(
+        LABEL,
+        _report(
+            [
+                {"type": "lumbar_rounding", "peak_s": 2.0},
+                {"type": "lockout_hyperextension", "peak_s": 3.0},
+            ],
+            reps=3,
+        ),
+    )
+    ev = tally([c])
+    assert c.misplaced == ["lumbar_rounding@2.0s"]
+    assert ev.faults["lockout_hyperextension"].fp == 1
+    assert ev.faults["lockout_hyperextension"].false_alarm_rate == 1.0
+    assert ev.reps_exact == 0
+    text = table(ev)
+    assert "a.mp4" in text and "3/2!" in text
+
+
+def test_missed_fault():
+    ev = tally([score_clip(LABEL, _report([]))])
+    s = ev.faults["lumbar_rounding"]
+    assert (s.fn, s.recall, s.precision) == (1, 0.0, None)
