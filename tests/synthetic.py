@@ -1,0 +1,57 @@
+"""Synthetic landmark tracks built from joint angles (the project's synth.motion), so the
+stages after the pose model can be tested on exact ground truth without running the model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hingecheck.records import N_LANDMARKS, PROFILE_POINTS, Track, VideoInfo
+from hingecheck.synth import Motion, RepSpec, hinge_motion
+from hingecheck.synth.motion import body_2d, bow_profile
+
+WIDTH, HEIGHT = 960, 540
+_T = np.linspace(0.0, 1.0, PROFILE_POINTS)
+
+
+def track_from_motion(
+    motion: Motion,
+    *,
+    facing: int = 1,
+    noise_px: float = 0.0,
+    seed: int = 0,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> Track:
+    """A Track as the pose stage would give it for a perfect side view of `motion`.
+
+    The back profile is a flat back 0.2 of trunk length deep plus the motion's lumbar bow over
+    the lower back, the shape the mask outline takes on a rounded lifter.
+    """
+    body = body_2d(
+        motion, height_px=0.7 * height, foot_xy=(0.5 * width, 0.92 * height), facing=facing
+    )
+    px = body.landmarks.astype(np.float64)
+    if noise_px:
+        px = px + np.random.default_rng(seed).normal(0.0, noise_px, px.shape)
+    n = px.shape[0]
+    landmarks = np.zeros((n, N_LANDMARKS, 3), np.float32)
+    landmarks[..., 0] = px[..., 0] / width
+    landmarks[..., 1] = px[..., 1] / height
+    profile = 0.2 + 0.5 * motion.lumbar_bow[:, None] * bow_profile(_T)[None, :]
+    info = VideoInfo("synthetic.mp4", width, height, motion.fps, n, n / motion.fps)
+    return Track(
+        t=motion.t.astype(np.float64),
+        landmarks=landmarks,
+        visibility=np.full((n, N_LANDMARKS), 0.95, np.float32),
+        world=np.zeros((n, N_LANDMARKS, 3), np.float32),
+        present=np.ones(n, bool),
+        back_profile=profile.astype(np.float32),
+        people=np.ones(n, np.int16),
+        info=info,
+    )
+
+
+def make_track(kinds: list[str], fps: float = 30.0, **kw) -> tuple[Motion, Track]:
+    """A set of reps of the given kinds (RepSpec defaults otherwise) and its Track."""
+    motion = hinge_motion([RepSpec(kind=k) for k in kinds], fps)
+    return motion, track_from_motion(motion, **kw)

@@ -1,0 +1,90 @@
+"""The CLI end to end on the project's own demo set, checked against its ground truth."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import av
+import pytest
+
+from hingecheck.cli import main
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+DEMO = SAMPLES / "demo_set.mp4"
+TRUTH = json.loads((SAMPLES / "demo_set.truth.json").read_text())
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    start = time.perf_counter()
+    code = main(["analyze", str(DEMO), "-o", str(out), "-q"])
+    return code, out, time.perf_counter() - start
+
+
+def test_exit_code_and_outputs(run):
+    code, out, _ = run
+    assert code == 0
+    for suffix in (".json", ".csv", ".srt", ".annotated.mp4", ".track.npz"):
+        assert (out / f"demo_set{suffix}").is_file(), suffix
+    assert not list(out.glob("*.part")) and not list(out.glob(".*.part"))
+
+
+def test_report_matches_the_ground_truth(run):
+    _, out, _ = run
+    report = json.loads((out / "demo_set.json").read_text())
+    assert report["schema"] == "hingecheck.report/1"
+    assert report["view"]["camera"] == "side"
+    complete = [r for r in report["reps"] if r["complete"]]
+    assert len(complete) == len(TRUTH["reps"])
+    for got, want in zip(complete, TRUTH["reps"], strict=True):
+        assert got["faults"] == sorted(want["faults"]), (got, want)
+        assert abs(got["bottom_s"] - want["bottom_s"]) < 0.4
+    # Each fault event lies within its true span (with a margin of a few frames).
+    for f in report["faults"]:
+        truth = [x for x in TRUTH["faults"] if x["type"] == f["type"] and x["rep"] == f["rep"]]
+        assert truth, f
+        assert truth[0]["start_s"] - 0.5 <= f["peak_s"] <= truth[0]["end_s"] + 0.5
+
+
+def test_csv_srt_and_video(run):
+    _, out, _ = run
+    with open(out / "demo_set.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == TRUTH["frames"]
+    assert {
+        "time_s",
+        "hip_angle_deg",
+        "knee_angle_deg",
+        "trunk_lean_deg",
+        "back_bow",
+        "rep",
+        "phase",
+        "lumbar_rounding",
+        "missing_lockout",
+    } <= set(rows[0])
+    assert any(r["lumbar_rounding"] == "1" for r in rows)
+    srt = (out / "demo_set.srt").read_text()
+    assert srt.count("-->") == len(json.loads((out / "demo_set.json").read_text())["faults"])
+    with av.open(str(out / "demo_set.annotated.mp4")) as c:
+        s = c.streams.video[0]
+        assert s.codec_context.name == "h264" and s.codec_context.pix_fmt == "yuv420p"
+        assert abs(float(s.duration * s.time_base) - TRUTH["frames"] / TRUTH["fps"]) < 0.1
+
+
+def test_rerun_with_other_thresholds_skips_the_model(run, tmp_path):
+    _, out, first_s = run
+    cfg = tmp_path / "strict.toml"
+    cfg.write_text("[rules.missing_lockout]\nhip_short_deg = 80.0\n")
+    start = time.perf_counter()
+    assert (
+        main(["analyze", str(DEMO), "-o", str(out), "-q", "--no-video", "--config", str(cfg)]) == 0
+    )
+    assert time.perf_counter() - start < first_s / 3  # cached track: no model pass
+    report = json.loads((out / "demo_set.json").read_text())
+    assert not any(f["type"] == "missing_lockout" for f in report["faults"])
