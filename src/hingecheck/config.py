@@ -6,12 +6,13 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import InputError
+from .exercise import EXERCISES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,6 +31,7 @@ class PoseConfig:
 class SignalConfig:
     min_visibility: float
     max_gap_s: float
+    reacquire_s: float
     lowpass_hz: float
     outlier_mads: float
     outlier_window_s: float
@@ -45,6 +47,7 @@ class RepConfig:
     top_fraction: float
     max_hold_s: float
     max_top_flexion_deg: float
+    floor_start_deg: float
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,21 @@ class Config:
     reps: RepConfig
     view: ViewConfig
     rules: RulesConfig
+    # Per exercise, the keys its profile overrides (validated against the sections above).
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
     def digest(self) -> str:
         """A short hash of every value, recorded in the report."""
         text = json.dumps(_as_dict(self), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def for_exercise(self, name: str) -> Config:
+        """This config with the exercise's profile applied (unchanged if it has none)."""
+        override = self.profiles.get(name)
+        if not override:
+            return self
+        data = _merge({k: v for k, v in _as_dict(self).items() if k != "profiles"}, override)
+        return replace(_build(Config, data, "", f"profile {name}", ""), profiles=self.profiles)
 
 
 T = TypeVar("T")
@@ -125,7 +138,7 @@ def _line_of(text: str, key: str) -> int | None:
 
 def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: str) -> T:
     """Build a (nested) config dataclass from a dict, naming the key and line of any error."""
-    known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    known = {f.name: f for f in fields(cls) if f.name != "profiles"}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
     for name, f in known.items():
         value = data[name]
@@ -188,11 +201,20 @@ def load_config(path: str | Path | None = None) -> Config:
         # Unknown keys are checked against the user's own text so the line number is theirs.
         _check_known(user, data, "", origin, text)
         data = _merge(data, user)
-    return _build(Config, data, "", origin, text)
+    profiles = data.pop("profiles", {})
+    for name, override in profiles.items():
+        if name not in EXERCISES:
+            raise InputError(
+                f"{origin}: unknown exercise profile '{name}' ({', '.join(EXERCISES)})"
+            )
+        _check_known(override, data, f"profiles.{name}.", origin, text)
+    return replace(_build(Config, data, "", origin, text), profiles=profiles)
 
 
 def _check_known(user: dict[str, Any], ref: dict[str, Any], where: str, origin: str, text: str):
     for key, value in user.items():
+        if where == "" and key == "profiles":
+            continue  # checked against the sections once merged
         if key not in ref:
             line = _line_of(text, key)
             at = f" (line {line})" if line else ""

@@ -91,8 +91,14 @@ def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
     core = np.isfinite(smooth[:, :3]).all(axis=(1, 2))  # shoulder, hip, knee
     for a, b in runs(core):
         if t[b - 1] - t[a] < cfg.max_gap_s and (a > 0 or b < len(t)):
-            smooth[a:b] = np.nan
-            core[a:b] = False
+            b_drop = b
+        elif a > 0:
+            # After a gap the model re-acquires the lifter over a few frames: skip them.
+            b_drop = int(np.searchsorted(t, t[a] + cfg.reacquire_s))
+        else:
+            continue
+        smooth[a:b_drop] = np.nan
+        core[a:b_drop] = False
     shoulder, hip, knee, ankle = (smooth[:, j] for j in range(4))
     thigh_len = np.linalg.norm(knee - hip, axis=1)
     raw_bow = bow(track.back_profile, cfg.bow_t0, cfg.bow_t1)

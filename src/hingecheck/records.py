@@ -158,6 +158,7 @@ class Report:
     faults: list[Fault]
     warnings: list[str] = field(default_factory=list)
     exercise: str = "deadlift"
+    exercise_source: str = "detected"  # or "given" (--exercise)
     config_hash: str = ""
     version: str = ""
 
@@ -182,7 +183,7 @@ class Report:
                 "judged": self.view.judged,
                 "reason": self.view.reason,
             },
-            "exercise": self.exercise,
+            "exercise": {"name": self.exercise, "source": self.exercise_source},
             "reps": [
                 {
                     "index": r.index,

@@ -32,6 +32,17 @@ def find_bottoms(flex: np.ndarray, fps: float, cfg: RepConfig) -> np.ndarray:
     return peaks - 1
 
 
+def opens_mid_pull(bottoms: np.ndarray, flex: np.ndarray, cfg: RepConfig) -> bool:
+    """A clip that opens mid-pull has its first "bottom" at frame 0 but not at the lifter's
+    depth: that pull is partial unless it is nearly as deep as the set's other bottoms (85 %),
+    or, with no other rep to compare, as deep as a set-up at the floor."""
+    if bottoms.size == 0 or bottoms[0] != 0:
+        return False
+    others = flex[bottoms[1:]]
+    depth = 0.85 * float(np.median(others)) if others.size else cfg.floor_start_deg
+    return bool(flex[0] < depth)
+
+
 def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
     """Reps with start, bottom, top and end; the last is incomplete if the clip cuts its rise."""
     t = signals.t
@@ -44,6 +55,7 @@ def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
     fps = frame_rate(t)
     bottoms = find_bottoms(flex, fps, cfg)
     end_margin = max(1, int(round(_END_MARGIN_S * fps)))
+    partial_first = opens_mid_pull(bottoms, flex, cfg)
     reps: list[Rep] = []
     prev_top = 0
     for i, p in enumerate(bottoms):
@@ -52,14 +64,16 @@ def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
         rise = flex[p] - flex[top_idx]
         # A rise that never nears standing is a set-down, a pause or a shift, not a rep: even a
         # lockout that falls short brings the hips back within max_top_flexion_deg of straight.
-        if (
-            rise < cfg.min_prominence_deg
-            or flex[top_idx] > cfg.max_top_flexion_deg
-            or not signals.valid[p]
-        ):
+        # A top the camera did not see (head out of frame at lockout) can't be held to that
+        # (the lifter still rising when the view was lost: a gap within ~0.2 s of the top).
+        near = slice(max(top_idx - end_margin, 0), top_idx + 2 * end_margin + 1)
+        seen_top = signals.valid[near].all()
+        short_top = flex[top_idx] > cfg.max_top_flexion_deg and seen_top
+        if rise < cfg.min_prominence_deg or short_top or not signals.valid[p]:
             prev_top = top_idx
             continue
-        complete = top_idx < n - 1 - end_margin or hi < n - 1
+        # Partial (judged, not counted): cut by the clip's end before lockout, or opened mid-pull.
+        complete = (top_idx < n - 1 - end_margin or hi < n - 1) and not (i == 0 and partial_first)
         # The descent starts where flexion leaves the previous top by a share of its range.
         base = flex[prev_top]
         down = flex[p] - base

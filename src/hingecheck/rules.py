@@ -114,6 +114,14 @@ def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesCon
             signals.trunk_lean >= c.min_trunk_lean
         )
     on = hysteresis(bow, threshold, release) & bent
+    # The rep as a whole must read rounded: the 75th percentile of its bent-over frames is the
+    # measure the threshold was set on (real clips); a brief blip (an arm or plate crossing the
+    # outline) does not lift it.
+    owner = rep_index(len(bow), reps)
+    for rep in reps:
+        frames = (owner == rep.index) & bent & np.isfinite(bow)
+        if not frames.any() or np.percentile(bow[frames], 75) < threshold:
+            on[owner == rep.index] = False
     return _faults_from_mask("lumbar_rounding", on, bow, threshold, signals, reps, cfg)
 
 
