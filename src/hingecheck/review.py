@@ -264,8 +264,13 @@ def fault_stills(video: Path, track: Track, times: list[float]) -> dict[float, s
 
 
 def rep_angles(signals: Signals, rep: Rep) -> dict[str, Any]:
-    """The rep table's numbers: depth (hip bend) and the key angles at the bottom and the top."""
-    b, top = rep.bottom, rep.top
+    """The rep table's numbers: depth (hip bend) and the key angles at the bottom and the top.
+
+    The top is the lockout's most extended moment (top..end), what a coach reads as "the top".
+    """
+    b = rep.bottom
+    hip = signals.hip_angle[rep.top : rep.end + 1]
+    top = rep.top + int(np.nanargmax(hip)) if np.isfinite(hip).any() else rep.top
     return {"depth": _at(signals.hip_flexion, b),
             "bottom": [_at(getattr(signals, k), b) for k in ("hip_angle", "knee_angle",
                                                              "trunk_lean")],
