@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .config import RulesConfig
+from .config import RoundingConfig, RulesConfig
 from .cues import cue, describe
 from .events import depth_fraction, hysteresis, phase_of, rep_index, spans
 from .records import Fault, Rep, Signals, View
@@ -99,30 +99,43 @@ def _faults_from_mask(
     return out
 
 
-def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig) -> list[Fault]:
-    """The lower back's outline bows outward while bent over (chosen by rep phase, not by a
-    trunk-angle cut-off: rounding itself steepens the trunk line)."""
-    c = cfg.lumbar_rounding
-    if view.camera != "side":
-        # From an oblique camera the traced edge is the trapezius or the trunk's side, not the
-        # spine (measured on real clips): abstain rather than guess.
-        return []
-    threshold, release = c.threshold, c.release
+def rounding_reading(
+    signals: Signals, reps: list[Rep], c: RoundingConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the rounding rule reads: the plausible bow per frame, the bent-over frames (by rep
+    phase, not by a trunk-angle cut-off: rounding itself steepens the trunk line, though an
+    upright trunk carries no hinge load), and each rep's 75th percentile of bow over them."""
     bow = np.where(signals.back_bow <= c.max_plausible, signals.back_bow, np.nan)
     with np.errstate(invalid="ignore"):
         bent = (depth_fraction(signals.hip_flexion, reps) >= c.phase_fraction) & (
             signals.trunk_lean >= c.min_trunk_lean
         )
-    on = hysteresis(bow, threshold, release) & bent
+    owner = rep_index(len(bow), reps)
+    p75 = np.full(len(reps), np.nan)
+    for i, rep in enumerate(reps):
+        frames = (owner == rep.index) & bent & np.isfinite(bow)
+        if frames.any():
+            p75[i] = np.percentile(bow[frames], 75)
+    return bow, bent, p75
+
+
+def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig) -> list[Fault]:
+    """The lower back's outline bows outward while bent over, over the rep as a whole."""
+    c = cfg.lumbar_rounding
+    if view.camera != "side":
+        # From an oblique camera the traced edge is the trapezius or the trunk's side, not the
+        # spine (measured on real clips): abstain rather than guess.
+        return []
+    bow, bent, p75 = rounding_reading(signals, reps, c)
+    on = hysteresis(bow, c.threshold, c.release) & bent
     # The rep as a whole must read rounded: the 75th percentile of its bent-over frames is the
     # measure the threshold was set on (real clips); a brief blip (an arm or plate crossing the
     # outline) does not lift it.
     owner = rep_index(len(bow), reps)
-    for rep in reps:
-        frames = (owner == rep.index) & bent & np.isfinite(bow)
-        if not frames.any() or np.percentile(bow[frames], 75) < threshold:
+    for rep, level in zip(reps, p75, strict=True):
+        if not level >= c.threshold:  # NaN too: nothing to read
             on[owner == rep.index] = False
-    return _faults_from_mask("lumbar_rounding", on, bow, threshold, signals, reps, cfg)
+    return _faults_from_mask("lumbar_rounding", on, bow, c.threshold, signals, reps, cfg)
 
 
 def squat_like_knee_bend(
