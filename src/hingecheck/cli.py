@@ -16,7 +16,7 @@ from . import __version__
 from .errors import InputError
 
 # Subcommand modules, in the order `--help` lists them.
-COMMANDS = ("analyze", "evaluate", "review")
+COMMANDS = ("analyze", "evaluate", "review", "live")
 
 
 class _Parser(argparse.ArgumentParser):

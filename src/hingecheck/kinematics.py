@@ -24,7 +24,7 @@ from .records import (
     Track,
 )
 
-_CHAIN = {
+CHAIN = {
     "left": (L_SHOULDER, L_HIP, L_KNEE, L_ANKLE),
     "right": (R_SHOULDER, R_HIP, R_KNEE, R_ANKLE),
 }
@@ -35,8 +35,8 @@ def choose_side(track: Track) -> str:
     if not track.present.any():
         return "left"
     vis = track.visibility[track.present]
-    left = vis[:, list(_CHAIN["left"])].mean()
-    right = vis[:, list(_CHAIN["right"])].mean()
+    left = vis[:, list(CHAIN["left"])].mean()
+    right = vis[:, list(CHAIN["right"])].mean()
     return "left" if left >= right else "right"
 
 
@@ -60,22 +60,54 @@ def segment_angle(lower: np.ndarray, upper: np.ndarray, facing: int) -> np.ndarr
     return np.degrees(np.arctan2(facing * d[:, 0], -d[:, 1]))
 
 
-def _wrap(deg: np.ndarray) -> np.ndarray:
+def wrap_deg(deg: np.ndarray) -> np.ndarray:
+    """Angles folded into [-180, 180)."""
     return (deg + 180.0) % 360.0 - 180.0
 
 
-def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
-    """Clean and smooth the chosen side's landmarks, then measure angles and the back's bow."""
+def chain_points(track: Track, cfg: SignalConfig) -> tuple[np.ndarray, str, int]:
+    """The near side's shoulder, hip, knee and ankle in pixels, (N, 4, 2), NaN where unseen;
+    with the side ("left"/"right") and the facing (+1/-1)."""
     side = choose_side(track)
     facing = facing_direction(track)
-    t = track.t
     scale = np.array([track.info.width, track.info.height], dtype=np.float64)
-    ids = list(_CHAIN[side])
-    pts = track.landmarks[:, ids, :2].astype(np.float64) * scale  # (N, 4, 2) pixels
+    ids = list(CHAIN[side])
+    pts = track.landmarks[:, ids, :2].astype(np.float64) * scale
     # A landmark outside the picture is the model's guess (a head cut off at lockout).
     inside = ((track.landmarks[:, ids, :2] >= 0) & (track.landmarks[:, ids, :2] <= 1)).all(-1)
     seen = track.present[:, None] & (track.visibility[:, ids] >= cfg.min_visibility) & inside
     pts[~seen] = np.nan
+    return pts, side, facing
+
+
+def signals_from_points(
+    t: np.ndarray, pts: np.ndarray, back_bow: np.ndarray, side: str, facing: int
+) -> Signals:
+    """Angles from (already cleaned) chain points (N, 4, 2): the one definition of each angle,
+    shared by the offline and the live paths."""
+    shoulder, hip, knee, ankle = (pts[:, j] for j in range(4))
+    thigh_len = np.linalg.norm(knee - hip, axis=1)
+    trunk = segment_angle(hip, shoulder, facing)
+    thigh = segment_angle(knee, hip, facing)  # hips behind the knees: negative
+    shin = segment_angle(ankle, knee, facing)  # knees ahead of the ankles: positive
+    hip_angle = 180.0 - wrap_deg(trunk - thigh)
+    return Signals(
+        t=t,
+        hip_angle=hip_angle,
+        knee_angle=180.0 - wrap_deg(shin - thigh),
+        trunk_lean=trunk,
+        back_bow=back_bow,
+        hip_knee_height=(knee[:, 1] - hip[:, 1]) / np.where(thigh_len > 0, thigh_len, np.nan),
+        valid=np.isfinite(hip_angle),
+        side=side,
+        facing=facing,
+    )
+
+
+def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
+    """Clean and smooth the chosen side's landmarks, then measure angles and the back's bow."""
+    t = track.t
+    pts, side, facing = chain_points(track, cfg)
     opts = dict(
         window_s=cfg.outlier_window_s,
         n_mads=cfg.outlier_mads,
@@ -99,25 +131,8 @@ def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
             continue
         smooth[a:b_drop] = np.nan
         core[a:b_drop] = False
-    shoulder, hip, knee, ankle = (smooth[:, j] for j in range(4))
-    thigh_len = np.linalg.norm(knee - hip, axis=1)
     raw_bow = bow(track.back_profile, cfg.bow_t0, cfg.bow_t1)
     raw_bow[~track.present] = np.nan
     back_bow = clean(t, raw_bow, **opts)
     back_bow[~core] = np.nan
-    trunk = segment_angle(hip, shoulder, facing)
-    thigh = segment_angle(knee, hip, facing)  # hips behind the knees: negative
-    shin = segment_angle(ankle, knee, facing)  # knees ahead of the ankles: positive
-    hip_angle = 180.0 - _wrap(trunk - thigh)
-    valid = np.isfinite(hip_angle)
-    return Signals(
-        t=t,
-        hip_angle=hip_angle,
-        knee_angle=180.0 - _wrap(shin - thigh),
-        trunk_lean=trunk,
-        back_bow=back_bow,
-        hip_knee_height=(knee[:, 1] - hip[:, 1]) / np.where(thigh_len > 0, thigh_len, np.nan),
-        valid=valid,
-        side=side,
-        facing=facing,
-    )
+    return signals_from_points(t, smooth, back_bow, side, facing)

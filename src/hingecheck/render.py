@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # The side's chain, drawn for the body side nearer the camera.
 _NAMES = ("EAR", "SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE", "HEEL", "TOE")
-_JOINTS = {side: [getattr(rec, f"{side[0].upper()}_{name}") for name in _NAMES]
+JOINTS = {side: [getattr(rec, f"{side[0].upper()}_{name}") for name in _NAMES]
            for side in ("left", "right")}  # fmt: skip
 EAR, SHOULDER, ELBOW, WRIST, HIP, KNEE, ANKLE, HEEL, TOE = range(9)
 EDGES = ((EAR, SHOULDER), (SHOULDER, ELBOW), (ELBOW, WRIST), (SHOULDER, HIP), (HIP, KNEE),
@@ -87,7 +87,7 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
     n = len(t)
     scale = np.array([width, height], dtype=np.float64)
     lm = track.landmarks[..., :2].astype(np.float64) * scale  # (N, 33, 2) pixels
-    ids = _JOINTS[sig.side]
+    ids = JOINTS[sig.side]
     joints = lm[:, ids]
     ok = (
         track.present[:, None]

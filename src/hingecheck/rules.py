@@ -79,6 +79,7 @@ def _faults_from_mask(
     owner = rep_index(len(t), reps)
     mask = mask & (owner > 0)
     min_d = cfg.min_duration_s if min_duration_s is None else min_duration_s
+    by_index = {rep.index: rep for rep in reps}  # a window may hold reps 7..9 only
     out: list[Fault] = []
     for a, b in spans(mask, t, min_d, cfg.merge_gap_s):
         worst = a + int(np.nanargmax(value[a : b + 1]))
@@ -86,7 +87,7 @@ def _faults_from_mask(
         out.append(
             _fault(
                 fault_type,
-                reps[int(owner[worst]) - 1],
+                by_index[int(owner[worst])],
                 t,
                 (a, b),
                 worst,

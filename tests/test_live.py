@@ -1,0 +1,257 @@
+"""`hingecheck live`: the frame grabber's drop-don't-queue contract, camera errors, the overlay,
+and end to end on the demo set (headless, paced in real time) with the saved session."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from hingecheck import live_capture
+from hingecheck.cli import main
+from hingecheck.live_capture import Grabber
+from hingecheck.source import iter_frames
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "samples" / "demo_set.mp4"
+STATS_KEYS = {"frames_seen", "frames_processed", "latency_ms", "reps", "faults"}
+
+
+def _tiny_video(path: Path, n: int = 45, fps: int = 30, size: tuple[int, int] = (64, 48)) -> Path:
+    """A short test pattern whose frame index is written in its pixels (red channel)."""
+    w, h = size
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.options = {"crf": "1"}
+        for i in range(n):
+            img = np.zeros((h, w, 3), np.uint8)
+            img[..., 0] = 4 * i
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        out.mux(stream.encode(None))
+    return path
+
+
+# --- the grabber --------------------------------------------------------------------------
+
+
+def test_realtime_file_drops_frames_a_slow_loop_cannot_take(tmp_path):
+    """Paced like a camera, a loop taking 100 ms per frame gets only the newest frames: the
+    rest are dropped, nothing piles up, and the frames it gets are fresh."""
+    grabber = Grabber(str(_tiny_video(tmp_path / "v.mp4")), realtime=True).start()
+    taken = []
+    while not grabber.finished:
+        grab = grabber.get(timeout=0.5)
+        if grab is not None:
+            taken.append((grab.index, time.perf_counter() - grab.arrived))
+            time.sleep(0.1)
+    grabber.stop()
+    assert grabber.seen == 45
+    assert 8 <= len(taken) <= 25  # ~1.5 s of video at ~10 frames/s taken
+    idx = [i for i, _ in taken]
+    assert idx == sorted(idx) and max(np.diff(idx)) >= 2  # skipped, in order
+    assert max(age for _, age in taken) < 0.06  # at most ~one frame interval old
+
+
+def test_file_without_realtime_hands_over_every_frame(tmp_path):
+    grabber = Grabber(str(_tiny_video(tmp_path / "v.mp4", n=20)), realtime=False).start()
+    taken = []
+    while not grabber.finished:
+        grab = grabber.get(timeout=0.5)
+        if grab is not None:
+            taken.append(grab.index)
+            time.sleep(0.01)
+    grabber.stop()
+    assert taken == list(range(20))
+
+
+# --- camera errors ------------------------------------------------------------------------
+
+
+class _FakeCapture:
+    """Stands in for cv2.VideoCapture: `frames` pictures, then silence (a disconnect)."""
+
+    frames: list[np.ndarray] = []
+    opened = True
+
+    def __init__(self, target):
+        self._frames = list(type(self).frames)
+
+    def isOpened(self):  # noqa: N802 - OpenCV's name
+        return type(self).opened
+
+    def read(self):
+        if self._frames:
+            time.sleep(1 / 30)
+            return True, self._frames.pop(0)[..., ::-1].copy()
+        return False, None
+
+    def get(self, prop):
+        return 30.0
+
+    def release(self):
+        pass
+
+
+@pytest.fixture
+def fake_camera(monkeypatch):
+    import cv2
+
+    monkeypatch.setattr(cv2, "VideoCapture", _FakeCapture)
+    monkeypatch.setattr(live_capture, "CAMERA_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(_FakeCapture, "frames", [])
+    monkeypatch.setattr(_FakeCapture, "opened", True)
+    return _FakeCapture
+
+
+def _one_line(capsys, argv: list[str], code: int, needle: str) -> str:
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    return err
+
+
+def test_no_camera(capsys, fake_camera, tmp_path):
+    fake_camera.opened = False
+    err = _one_line(
+        capsys,
+        ["live", "--headless", "-o", str(tmp_path)],
+        2,
+        "no camera at index 0 (cameras found:",
+    )
+    assert err.count("\n") == 1
+    assert not list(tmp_path.iterdir())  # nothing recorded, nothing saved
+
+
+def test_busy_camera(capsys, fake_camera, tmp_path):
+    _one_line(
+        capsys,
+        ["live", "--headless", "--source", "1", "-o", str(tmp_path)],
+        2,
+        "camera 1 gives no picture: it may be in use by another program",
+    )
+
+
+def test_missing_file_source(capsys, tmp_path):
+    _one_line(
+        capsys, ["live", "--headless", "--source", str(tmp_path / "nope.mp4")], 2, "no such file"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEMO.is_file(), reason="samples/demo_set.mp4 not built")
+def test_camera_disconnecting_mid_set_saves_what_was_recorded(capsys, fake_camera, tmp_path):
+    fake_camera.frames = [f.rgb for f, _ in zip(iter_frames(DEMO, 640), range(40), strict=False)]
+    sys.modules.pop("hingecheck.live_overlay", None)
+    stats = tmp_path / "stats.json"
+    code = main(
+        ["live", "--headless", "-q", "--no-video", "-o", str(tmp_path), "--stats-json", str(stats)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "camera 0 stopped sending frames" in err and "saved the session to" in err
+    assert "hingecheck.live_overlay" not in sys.modules  # no window code when headless
+    (folder,) = tmp_path.glob("hingecheck-live-*")
+    data = json.loads(stats.read_text())
+    assert data["error"] and data["frames_seen"] == 40
+    assert 0 < data["frames_processed"] <= 40
+    assert (folder / "session.mp4").is_file() and (folder / "session.json").is_file()
+    with av.open(str(folder / "session.mp4")) as c:
+        assert c.streams.video[0].frames == data["frames_processed"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X display check is Linux's")
+def test_window_without_display_is_a_clear_error(capsys, monkeypatch, tmp_path):
+    """OpenCV's Qt backend would abort the process: we refuse first, with a hint."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    video = _tiny_video(tmp_path / "v.mp4", n=5)
+    _one_line(
+        capsys,
+        ["live", "--source", str(video), "-o", str(tmp_path)],
+        2,
+        "no display to open a window on: run with --headless",
+    )
+
+
+# --- the overlay (drawn, never shown: there is no display here) ---------------------------
+
+
+def test_overlay_draws_cue_on_a_copy():
+    from hingecheck.causal_judge import LiveFault, LiveState
+    from hingecheck.live_overlay import active_cue, draw_live
+    from hingecheck.records import Fault
+
+    rgb = np.full((360, 640, 3), 90, np.uint8)
+    points = np.full((33, 2), 0.5)
+    state = LiveState(
+        t=2.0, points=points, present=True, hip_angle=120.0, knee_angle=150.0, side="left", reps=3
+    )
+    fault = Fault("lumbar_rounding", 3, 1.0, 1.5, 1.2, "severe", 0.05, 0.022, "ascent", "", "")
+    cue = active_cue([LiveFault(fault, 1.9)], now=2.0)
+    assert cue is not None and active_cue([LiveFault(fault, 1.9)], now=9.0) is None
+    img = draw_live(rgb, state, cue, drop_rate=0.02, fps=30.0)
+    assert img.shape == rgb.shape and (rgb == 90).all()
+    assert (img != 90).any(axis=2).mean() > 0.1  # a big banner and border, not a speck
+
+
+# --- end to end on the demo ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEMO.is_file(), reason="samples/demo_set.mp4 not built")
+def test_live_headless_realtime_on_demo(tmp_path):
+    import subprocess
+
+    stats_path = tmp_path / "stats.json"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hingecheck",
+            "live",
+            "--source",
+            str(DEMO),
+            "--headless",
+            "--realtime",
+            "--stats-json",
+            str(stats_path),
+            "-o",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    stats = json.loads(stats_path.read_text())
+    assert set(stats) >= STATS_KEYS
+    truth = json.loads(DEMO.with_suffix(".truth.json").read_text())
+    assert 0.9 * truth["frames"] <= stats["frames_seen"] <= truth["frames"]
+    assert 0 < stats["frames_processed"] <= stats["frames_seen"]
+    lat = stats["latency_ms"]
+    assert 0 < lat["p50"] <= lat["p95"] <= lat["max"]
+    assert abs(stats["reps"] - len(truth["reps"])) <= 1
+    assert {f["type"] for f in stats["faults"]} >= {"lumbar_rounding", "missing_lockout"}
+    # Cues are printed as they are decided.
+    assert "Lower back rounded" in r.stdout
+    (folder,) = tmp_path.glob("hingecheck-live-*")
+    report = json.loads((folder / "session.json").read_text())
+    assert report["schema"] == "hingecheck.report/1"
+    assert abs(len(report["reps"]) - len(truth["reps"])) <= 1
+    for name in (
+        "session.mp4",
+        "session.annotated.mp4",
+        "session.csv",
+        "session.srt",
+        "session.live.json",
+        "session.track.npz",
+    ):
+        assert (folder / name).is_file(), name
+    assert list(folder.glob("*.html")), "the review page"
+    assert json.loads((folder / "session.live.json").read_text())["session_dir"] == str(folder)
