@@ -164,7 +164,7 @@ def main() -> int:
     ap.add_argument("clip", type=Path, nargs="?", default=DEFAULT_CLIP)
     ap.add_argument("--as-720p", action="store_true", help="scale the clip to 1280x720 first")
     ap.add_argument("--max-side", type=int, default=640)
-    ap.add_argument("--num-poses", type=int, default=1)
+    ap.add_argument("--num-poses", type=int, default=2)
     ap.add_argument("--runs", type=int, default=1, help="live runs (figures per run)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()

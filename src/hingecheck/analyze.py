@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +10,7 @@ import numpy as np
 from . import __version__
 from .config import Config, load_config
 from .errors import InputError
+from .exercise import detect_exercise
 from .filters import runs
 from .kinematics import compute_signals
 from .pose import PoseEstimator, default_model_path, quiet_native_stderr
@@ -66,21 +67,38 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
         )
     if n < 2:
         out.append("the video is too short to judge")
+    expected = track.info.duration_s * track.info.fps
+    if n and n < 0.95 * expected - 2:
+        out.append(
+            f"only {n} of about {expected:.0f} frames could be decoded (a truncated or "
+            "damaged file): analysed what was there"
+        )
     return out
 
 
-def judge_track(track: Track, config: Config) -> tuple[Signals, Report]:
-    """Everything after the pose model: pure array work, milliseconds on a cached Track."""
+def judge_track(
+    track: Track, config: Config, exercise: str | None = None
+) -> tuple[Signals, Report]:
+    """Everything after the pose model: pure array work, milliseconds on a cached Track.
+
+    `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
+    """
     signals = compute_signals(track, config.signals)
     view = classify_view(track, signals, config.view)
     reps = find_reps(signals, config.reps) if view.judged else []
-    faults: list[Fault] = judge(signals, reps, view, config.rules)
+    name = exercise or detect_exercise(track, signals, reps)
+    profiled = config.for_exercise(name)
+    if view.judged and profiled.reps != config.reps:
+        reps = find_reps(signals, profiled.reps)
+    faults: list[Fault] = judge(signals, reps, view, profiled.rules)
     report = Report(
         source=track.info,
         view=view,
         reps=reps,
         faults=faults,
         warnings=_warnings(track, signals, view, reps),
+        exercise=name,
+        exercise_source="given" if exercise else "detected",
         config_hash=config.digest(),
         version=__version__,
     )
@@ -105,40 +123,68 @@ def analyze(
     model: str | Path | None = None,
     cache_path: str | Path | None = None,
     progress: bool = False,
+    workers: int = 1,
+    exercise: str | None = None,
 ) -> Analysis:
     """Analyse one recorded set.
 
     `config` is a Config, a TOML path or None (defaults). With `cache_path`, the pose model's
     Track is read from / written to that .npz, so a re-run with other thresholds skips the
-    model. `progress` shows a progress bar on stderr. Raises InputError for bad input.
+    model. `progress` shows a progress bar on stderr. `workers` > 1 runs the pose model in
+    that many processes, one time chunk each, for videos longer than
+    `parallel.MIN_PARALLEL_S` (0: choose from the video's length and the CPUs). Raises
+    InputError for bad input. `exercise` picks the profile (None: told from the movement).
     """
     path = Path(video)
     check_video_path(path)
     cfg = config if isinstance(config, Config) else load_config(config)
     model_path = Path(model) if model else default_model_path()
     info = probe(path)
-    key = cache_key(
-        path,
-        model_path,
-        {
-            "max_side": cfg.pose.max_side,
-            "num_poses": cfg.pose.num_poses,
-            "min_presence": cfg.pose.min_presence,
-        },
-    )
+    key = cache_key(path, model_path, asdict(cfg.pose))
     track = load_track(Path(cache_path), key) if cache_path else None
     from_cache = track is not None
     if track is None:
-        track = _run_model(path, info, cfg, model_path, progress)
+        track = _run_model(path, info, cfg, model_path, progress, workers)
         if cache_path:
             save_track(track, Path(cache_path), key)
     if len(track) < 2:
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
-    signals, report = judge_track(track, cfg)
+    signals, report = judge_track(track, cfg, exercise)
     return Analysis(report, track, signals, cfg, from_cache)
 
 
-def _run_model(path: Path, info, cfg: Config, model_path: Path, progress: bool) -> Track:
+def _run_model(
+    path: Path, info, cfg: Config, model_path: Path, progress: bool, workers: int = 1
+) -> Track:
+
+    from . import parallel
+
+    workers = parallel.auto_workers(info.duration_s) if workers == 0 else workers
+    track = None
+    if workers > 1 and info.duration_s > parallel.MIN_PARALLEL_S:
+        settings = parallel.PoseSettings(
+            str(model_path),
+            cfg.pose.max_side,
+            cfg.pose.num_poses,
+            cfg.pose.min_presence,
+            cfg.pose.people_check_s,
+        )
+        # None when the chunks' seams don't meet (a stream without timestamps): single pass.
+        track = parallel.estimate_track_parallel(path, info, settings, workers, progress)
+    if track is None:
+        track = _single_pass(path, info, cfg, model_path, progress)
+    if len(track) < 2:  # before the caller caches it: nothing half-made is left behind
+        raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
+    # The container's frame count can be an estimate; the decoded count is the truth.
+    if len(track) != info.frames:
+        from dataclasses import replace
+
+        dur = float(track.t[-1] + np.median(np.diff(track.t)))
+        track.info = replace(info, frames=len(track), duration_s=max(info.duration_s, dur))
+    return track
+
+
+def _single_pass(path: Path, info, cfg: Config, model_path: Path, progress: bool) -> Track:
     from tqdm import tqdm
 
     # The model's C++ runtime logs to fd 2 from its worker threads: keep the terminal clean.
@@ -151,14 +197,13 @@ def _run_model(path: Path, info, cfg: Config, model_path: Path, progress: bool) 
             leave=False,
             dynamic_ncols=True,
         )
-        with bar, PoseEstimator(model_path, cfg.pose.num_poses, cfg.pose.min_presence) as est:
+        with (
+            bar,
+            PoseEstimator(
+                model_path, cfg.pose.num_poses, cfg.pose.min_presence, cfg.pose.people_check_s
+            ) as est,
+        ):
             track = estimate_track(
                 iter_frames(path, cfg.pose.max_side), info, est, on_frame=lambda _i: bar.update(1)
             )
-    # The container's frame count can be an estimate; the decoded count is the truth.
-    if len(track) and len(track) != info.frames:
-        from dataclasses import replace
-
-        dur = float(track.t[-1] + np.median(np.diff(track.t))) if len(track) > 1 else 0.0
-        track.info = replace(info, frames=len(track), duration_s=max(info.duration_s, dur))
     return track

@@ -10,6 +10,7 @@ from pathlib import Path
 from .analyze import Analysis, analyze, check_video_path
 from .cues import LABELS, clock
 from .errors import InputError
+from .exercise import EXERCISES
 from .writers import write_csv, write_json, write_srt
 
 
@@ -30,10 +31,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="a PoseLandmarker .task bundle (default: the one shipped)",
     )
+    p.add_argument(
+        "--exercise",
+        choices=EXERCISES,
+        default=None,
+        help="the lift (default: told from the movement)",
+    )
     p.add_argument("--no-video", action="store_true", help="skip the annotated video")
     p.add_argument("--no-cache", action="store_true", help="ignore a cached landmark track")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=0,
+        metavar="N",
+        help="processes for the pose model, one time chunk of the video each (default: 1 for "
+        "clips up to 20 s, else one per CPU, at most 2: each holds ~360 MB)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=run)
+
+
+def _workers(text: str) -> int:
+    """--workers: a whole number >= 1 (0 is the automatic default)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n
 
 
 def prepare_out_dir(out: Path) -> Path:
@@ -77,7 +103,8 @@ def summary_lines(result: Analysis) -> list[str]:
     rep = result.report
     view = rep.view
     lines = [
-        f"{Path(rep.source.path).name}: {sum(r.complete for r in rep.reps)} reps, "
+        f"{Path(rep.source.path).name}: {rep.exercise.replace('_', ' ')}, "
+        f"{sum(r.complete for r in rep.reps)} reps, "
         f"{view.camera} view ({view.side} side), {len(rep.faults)} fault(s)"
     ]
     for r in rep.reps:
@@ -100,7 +127,15 @@ def run(args: argparse.Namespace) -> int:
     out = prepare_out_dir(args.out if args.out else video.parent)
     progress = not args.quiet and sys.stderr.isatty()
     cache = None if args.no_cache else out / f"{video.stem}.track.npz"
-    result = analyze(video, args.config, model=args.model, cache_path=cache, progress=progress)
+    result = analyze(
+        video,
+        args.config,
+        model=args.model,
+        cache_path=cache,
+        progress=progress,
+        workers=args.workers,
+        exercise=args.exercise,
+    )
     if cache:
         result.outputs["track"] = cache
     write_outputs(result, video, out, with_video=not args.no_video, progress=progress)

@@ -55,9 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--num-poses",
         type=int,
-        default=1,
-        help="people the model looks for (default 1: with 2 it runs its person detector on "
-        "every frame, ~40 %% more time per frame; use 2 when others walk through the view)",
+        default=2,
+        help="people followed at once (default 2: one is tracked until a look every 2 s "
+        "finds someone else in view, then the lifter is kept among them)",
     )
     p.add_argument("--config", type=Path, default=None, help="TOML file overriding thresholds")
     p.add_argument(

@@ -25,6 +25,7 @@ class PoseConfig:
     max_side: int
     num_poses: int
     min_presence: float
+    people_check_s: float
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def _as_dict(obj: Any) -> Any:
 
 
 def _line_of(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, flags=re.MULTILINE)
+    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, flags=re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import butter, sosfiltfilt
@@ -26,15 +24,23 @@ def hampel(x: np.ndarray, window: int, n_mads: float) -> np.ndarray:
     pad = [(half, half)] + [(0, 0)] * (x.ndim - 1)
     padded = np.pad(x, pad, mode="edge")
     windows = sliding_window_view(padded, window, axis=0)  # (N, ..., W)
-    with warnings.catch_warnings():  # windows inside a gap are all-NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(windows, axis=-1)
-        mad = 1.4826 * np.nanmedian(np.abs(windows - med[..., None]), axis=-1)
+    med = _nanmedian_last(windows)
+    mad = 1.4826 * _nanmedian_last(np.abs(windows - med[..., None]))
     # A floor on the MAD keeps a perfectly still stretch from flagging every tiny wobble.
     scale = np.maximum(mad, 1e-3 * np.nanmax(np.abs(x)) if np.isfinite(x).any() else 1e-9)
     out = x.copy()
     out[np.abs(x - med) > n_mads * scale] = np.nan
     return out
+
+
+def _nanmedian_last(windows: np.ndarray) -> np.ndarray:
+    """np.nanmedian over the last axis (NaN where all NaN), ~4x faster on many short windows:
+    numpy's own falls back to masked arrays there, the bulk of re-judging a cached track."""
+    ordered = np.sort(windows, axis=-1)  # NaNs sort last
+    k = np.count_nonzero(~np.isnan(windows), axis=-1)
+    lo = np.take_along_axis(ordered, np.maximum((k - 1) // 2, 0)[..., None], -1)[..., 0]
+    hi = np.take_along_axis(ordered, (k // 2)[..., None].clip(0, windows.shape[-1] - 1), -1)
+    return np.where(k > 0, 0.5 * (lo + hi[..., 0]), np.nan)
 
 
 def fill_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> np.ndarray:

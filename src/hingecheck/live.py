@@ -37,7 +37,7 @@ class LiveOptions:
     headless: bool = False
     realtime: bool = False
     max_side: int = 640
-    num_poses: int = 1
+    num_poses: int = 2
     out: Path = Path(".")
     sound: bool = False
     stats_json: Path | None = None
@@ -93,7 +93,9 @@ def run_live(opts: LiveOptions) -> int:
     try:
         with (
             quiet_native_stderr(),
-            PoseEstimator(opts.model, opts.num_poses, cfg.pose.min_presence) as est,
+            PoseEstimator(
+                opts.model, opts.num_poses, cfg.pose.min_presence, cfg.pose.people_check_s
+            ) as est,
         ):
             # The model's first calls set up its runtime (~100+ ms): do it before frames come.
             blank = np.zeros((info.height, info.width, 3), np.uint8)

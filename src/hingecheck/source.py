@@ -45,8 +45,8 @@ def _open(path: Path) -> av.container.InputContainer:
         container.close()
         raise InputError(f"{path} is a still image, not a video")
     if not container.streams.video:
-        container.close()
         kind = "an audio-only file" if container.streams.audio else "not a video"
+        container.close()  # after reading the streams: closing empties them
         raise InputError(f"{path} has no video stream ({kind})")
     return container
 
@@ -116,12 +116,21 @@ def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int
     return int(round(width * scale / 2)) * 2, int(round(height * scale / 2)) * 2
 
 
-def iter_frames(path: str | Path, max_side: int | None = None) -> Iterator[Frame]:
+def iter_frames(
+    path: str | Path,
+    max_side: int | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+) -> Iterator[Frame]:
     """Decode frames one by one (never all held), scaled so the longer side <= max_side.
 
     Times are the stream's presentation times relative to its first frame, so variable frame
     rate phone videos keep their true clock. A broken stream mid-way ends the iteration early
     (what was decoded stands); the caller learns it from the frame count.
+
+    `start_s` / `end_s` yield only frames with start_s <= t < end_s (same clock as a full pass):
+    the decoder seeks to the keyframe before start_s and decodes forward, dropping earlier
+    frames unconverted. With start_s, `Frame.index` counts from the first frame yielded.
     """
     path = Path(path)
     container = _open(path)
@@ -130,6 +139,8 @@ def iter_frames(path: str | Path, max_side: int | None = None) -> Iterator[Frame
         stream.thread_type = "AUTO"
         tb = float(stream.time_base) if stream.time_base else 0.0
         origin: int | None = None
+        if start_s and tb:
+            origin = _seek(container, stream, start_s)
         last_t = -1.0
         fps = float(stream.average_rate or stream.guessed_rate or 30)
         rotation: int | None = None
@@ -146,12 +157,32 @@ def iter_frames(path: str | Path, max_side: int | None = None) -> Iterator[Frame
                 if t <= last_t:  # repeated or out-of-order stamps: keep time moving forward
                     t = last_t + 1e-3
                 last_t = t
+                if end_s is not None and t >= end_s:
+                    break
+                if start_s and t < start_s:
+                    continue  # decoded from the keyframe on, but before the wanted range
                 yield Frame(index, t, _pixels(frame, rotation, max_side))
                 index += 1
         except av.error.FFmpegError:
             return  # a truncated file: stop at the last good frame
     finally:
         container.close()
+
+
+def _seek(container: av.container.InputContainer, stream, start_s: float) -> int | None:
+    """Seek to the keyframe at or before `start_s`; return the first frame's pts (the clock's
+    origin, exactly as a pass from the start computes it). Without timestamps it rewinds and
+    returns None: the caller then decodes from the start and skips to start_s by its clock."""
+    try:
+        first = next(container.decode(stream), None)
+    except av.error.FFmpegError:
+        first = None
+    if first is None or first.pts is None:
+        container.seek(0, stream=stream)
+        return None
+    target = first.pts + int(start_s / float(stream.time_base))
+    container.seek(target, stream=stream, backward=True, any_frame=False)
+    return first.pts
 
 
 def _pixels(frame: av.VideoFrame, rotation: int, max_side: int | None) -> np.ndarray:

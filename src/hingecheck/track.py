@@ -19,7 +19,7 @@ from .pose import FramePose, PoseEstimator
 from .records import Track, VideoInfo
 from .source import Frame
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the pose pass tracks one person until a second shows up
 
 
 def stack_track(t: list[float], poses: list[FramePose], info: VideoInfo) -> Track:

@@ -1,0 +1,190 @@
+"""The pose pass split over worker processes: one time chunk of the video each, then stitched.
+
+The model is the one expensive stage and runs one frame after another, so a long video is cut
+into N chunks by time and each chunk is run in its own process (own decoder, own model). A
+worker seeks to the keyframe before its chunk, starts its model `OVERLAP_S` early so the
+VIDEO-mode tracker and its smoothing have settled by the chunk's first frame, and returns the
+poses of its own frames only. Frame times come from the same clock as a single pass, so the
+chunks stitch into one Track with no frame missing or doubled; that is checked, and any seam
+that does not meet falls back to the single pass. Reps are found on the stitched Track, so a
+rep across a chunk boundary is counted once by construction.
+
+Workers are spawned (not forked), so a script calling `analyze(..., workers=2)` needs the usual
+`if __name__ == "__main__":` guard; the `hingecheck` command has it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .records import Track, VideoInfo
+
+# Long enough for the tracker to lock on and its landmark smoothing to forget its start.
+OVERLAP_S = 1.0
+# Below this a video is not worth the workers' start-up (~2 s each: imports and model load).
+MIN_PARALLEL_S = 20.0
+# Each worker holds its own model and decoder (~360 MB resident; parent + 2 workers measured
+# at ~850 MB on 720p and 1080p): more than 2 by default would break the 1 GB memory bound.
+MAX_AUTO_WORKERS = 2
+# A worker's memory grows with the frames it holds (~4 MB per video minute): a long video is
+# cut into chunks of at most this length, each run by a fresh worker process that hands its
+# frames back and exits, so a 30-minute video needs no more worker memory than a 2-minute one.
+CHUNK_MAX_S = 120.0
+
+_counter = None  # per worker process: the shared frame counter behind the progress bar
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One worker's share: frames with start_s <= t < end_s (end_s None: to the end)."""
+
+    index: int
+    start_s: float
+    end_s: float | None
+
+
+@dataclass(frozen=True)
+class PoseSettings:
+    """What the model needs, picklable for the worker processes."""
+
+    model_path: str
+    max_side: int | None
+    num_poses: int
+    min_presence: float
+    people_check_s: float
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_workers(duration_s: float) -> int:
+    """The default worker count: 1 for short clips, else the CPUs we may use (capped)."""
+    if duration_s <= MIN_PARALLEL_S:
+        return 1
+    return max(1, min(available_cpus(), MAX_AUTO_WORKERS))
+
+
+def plan_chunks(duration_s: float, workers: int, max_s: float | None = None) -> list[Chunk]:
+    """Equal time chunks, at least one per worker and none longer than `max_s` (default
+    CHUNK_MAX_S); the first starts at 0 and the last runs to the end of the stream."""
+    max_s = CHUNK_MAX_S if max_s is None else max_s
+    n = max(1, int(workers), int(np.ceil(duration_s / max_s)) if max_s > 0 else 1)
+    edges = [duration_s * k / n for k in range(n + 1)]
+    return [Chunk(k, edges[k], None if k == n - 1 else edges[k + 1]) for k in range(n)]
+
+
+def _init_worker(counter) -> None:
+    global _counter  # noqa: PLW0603 - one per process, set by the pool's initializer
+    _counter = counter
+
+
+def run_chunk(video: str, chunk: Chunk, settings: PoseSettings, info: VideoInfo):
+    """Worker: the poses of one chunk's own frames, and the time of the frame just before it.
+
+    Returns (Track of the chunk's frames, t of the last frame decoded before chunk.start_s or
+    None). The parent checks that time against the previous chunk's last frame.
+    """
+    from .pose import PoseEstimator, quiet_native_stderr
+    from .source import iter_frames
+    from .track import stack_track
+
+    lead_in = max(0.0, chunk.start_s - OVERLAP_S) if chunk.index else None
+    times: list[float] = []
+    poses = []
+    before: float | None = None
+    model = PoseEstimator(
+        settings.model_path, settings.num_poses, settings.min_presence, settings.people_check_s
+    )
+    with quiet_native_stderr(), model as est:
+        for frame in iter_frames(video, settings.max_side, lead_in, chunk.end_s):
+            pose = est.process(frame.rgb, frame.t)
+            if frame.t < chunk.start_s:  # overlap: only settles the tracker
+                before = frame.t
+                continue
+            times.append(frame.t)
+            poses.append(pose)
+            if _counter is not None:
+                with _counter.get_lock():
+                    _counter.value += 1
+    return stack_track(times, poses, info), before
+
+
+def stitch(parts: list[tuple[Track, float | None]], info: VideoInfo) -> Track | None:
+    """Join the chunks' Tracks in time order; None if a seam does not meet exactly (a frame
+    missing or doubled), so the caller can fall back to a single pass."""
+    tracks = [p[0] for p in parts]
+    last_t: float | None = None
+    for k, (track, before) in enumerate(parts):
+        if k and len(track) and (last_t is None or before != last_t):
+            return None  # the frame before this chunk is not the previous chunk's last
+        if len(track):
+            last_t = float(track.t[-1])
+    t = np.concatenate([tr.t for tr in tracks])
+    if len(t) > 1 and not np.all(np.diff(t) > 0):
+        return None
+    fields = ("landmarks", "visibility", "world", "present", "back_profile", "people")
+    arrays = {name: np.concatenate([getattr(tr, name) for tr in tracks]) for name in fields}
+    return Track(t=t, info=info, **arrays)
+
+
+def estimate_track_parallel(
+    video: Path,
+    info: VideoInfo,
+    settings: PoseSettings,
+    workers: int,
+    progress: bool = False,
+) -> Track | None:
+    """The pose pass over `workers` processes, stitched; None when the seams don't meet
+    (e.g. a stream without timestamps), in which case run the single pass instead."""
+    from tqdm import tqdm
+
+    chunks = plan_chunks(info.duration_s, workers)
+    workers = min(workers, len(chunks))
+    # spawn, not fork: the parent may already hold the model's threads, which fork can't copy.
+    ctx = mp.get_context("spawn")
+    counter = ctx.Value("q", 0)
+    bar = tqdm(
+        total=info.frames or None,
+        unit="frame",
+        desc=f"{video.name} ({workers} workers)",
+        disable=not progress,
+        leave=False,
+        dynamic_ncols=True,
+    )
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(counter,),
+        max_tasks_per_child=1,  # a fresh process per chunk: its memory is returned each time
+    )
+    try:
+        with bar:
+            futures = [pool.submit(run_chunk, str(video), c, settings, info) for c in chunks]
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
+                bar.update(counter.value - bar.n)
+                if any(f.exception() for f in done):
+                    break
+            parts = [f.result() for f in futures]  # re-raises a worker's error here
+    except BaseException:
+        # Don't let the other workers run on for minutes after one failed or Ctrl-C: they are
+        # our own processes, ended by their pids.
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return stitch(parts, info)

@@ -1,0 +1,114 @@
+"""The pose pass in two processes equals the single pass: same frames, same times, same reps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from hingecheck import analyze, parallel
+from hingecheck.records import VideoInfo
+from hingecheck.source import iter_frames, probe
+from hingecheck.synth import RepSpec, hinge_motion, render_frames
+from hingecheck.track import stack_track
+
+FPS = 15
+
+
+def write_video(path: Path, frames, fps: int = FPS) -> Path:
+    """H.264 with a keyframe every 10 frames, so a chunk's seek lands before its start."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": "10"}
+        for img in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        out.mux(stream.encode(None))
+    return path
+
+
+@pytest.fixture(scope="module")
+def straddling(tmp_path_factory):
+    """Two reps; the chunk boundary (half the duration) falls in the middle of the second."""
+    reps = [RepSpec("clean", duration_s=2.0, pause_s=0.4), RepSpec("squat", duration_s=3.0)]
+    motion = hinge_motion(reps, FPS, lead_in_s=0.8, lead_out_s=1.6)
+    frames = list(render_frames(motion, width=160, height=120))
+    video = write_video(tmp_path_factory.mktemp("par") / "set.mp4", frames)
+    return video, motion
+
+
+def test_iter_frames_range_matches_a_full_pass(straddling):
+    video, _ = straddling
+    full = [(f.t, f.rgb) for f in iter_frames(video, 96)]
+    for start, end in ((1.0, 2.5), (3.3, None), (0.0, 0.4)):
+        part = [(f.t, f.rgb) for f in iter_frames(video, 96, start, end)]
+        ref = [(t, rgb) for t, rgb in full if t >= start and (end is None or t < end)]
+        assert [t for t, _ in part] == [t for t, _ in ref]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(part, ref, strict=True))
+
+
+def test_plan_chunks_cover_the_video():
+    chunks = parallel.plan_chunks(61.0, 3)
+    assert len(chunks) == 3 and chunks[0].start_s == 0.0 and chunks[-1].end_s is None
+    assert len(parallel.plan_chunks(1800.0, 2)) == 1800 / parallel.CHUNK_MAX_S  # bounded memory
+    assert all(a.end_s == b.start_s for a, b in zip(chunks, chunks[1:], strict=False))
+    assert parallel.auto_workers(12.0) == 1
+    assert 1 <= parallel.auto_workers(600.0) <= parallel.MAX_AUTO_WORKERS
+
+
+def _fake(times: list[float]):
+    from hingecheck.pose import _empty
+
+    info = VideoInfo("v.mp4", 16, 16, 10.0, 0, 1.0)
+    return stack_track(times, [_empty() for _ in times], info), info
+
+
+def test_stitch_refuses_a_seam_that_does_not_meet():
+    a, info = _fake([0.0, 0.1, 0.2])
+    b, _ = _fake([0.3, 0.4])
+    assert len(parallel.stitch([(a, None), (b, 0.2)], info)) == 5
+    assert parallel.stitch([(a, None), (b, 0.1)], info) is None  # a frame (0.2) doubled
+    assert parallel.stitch([(a, None), (b, None)], info) is None  # seek landed late
+
+
+@pytest.mark.slow
+def test_two_workers_equal_one_and_count_a_straddling_rep_once(straddling, monkeypatch):
+    video, motion = straddling
+    calls = []
+    real = parallel.estimate_track_parallel
+
+    def spy(*args, **kw):
+        calls.append(real(*args, **kw))
+        return calls[-1]
+
+    one = analyze(video, workers=1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_S", 0.0)  # the clip is short: route it anyway
+    # Three chunks for two workers: a recycled worker process and two seams.
+    duration = probe(video).duration_s  # what the chunks are planned from
+    monkeypatch.setattr(parallel, "CHUNK_MAX_S", duration / 2.5)
+    monkeypatch.setattr(parallel, "estimate_track_parallel", spy)
+    two = analyze(video, workers=2)
+    assert len(calls) == 1 and calls[0] is not None  # the chunked pass ran and its seams met
+
+    # Same frames at the same times: none missing or doubled at the seam.
+    assert len(two.track) == len(one.track) == motion.n_frames
+    assert np.array_equal(two.track.t, one.track.t)
+    assert np.array_equal(two.track.present, one.track.present)
+    # The second worker's tracker settled during its 1 s lead-in: landmarks agree.
+    both = one.track.present & two.track.present
+    diff = np.abs(two.track.landmarks[both, :, :2] - one.track.landmarks[both, :, :2])
+    assert np.nanmax(diff) < 0.02
+
+    chunks = parallel.plan_chunks(duration, 2)
+    assert len(chunks) == 3
+    boundary = chunks[2].start_s
+    truth = motion.reps[1]
+    assert truth["start_s"] + 0.5 < boundary < truth["end_s"] - 0.5  # the rep straddles it
+    assert len(two.report.reps) == len(one.report.reps) == len(motion.reps)
+    straddlers = [r for r in two.report.reps if r.start_s < boundary < r.end_s]
+    assert len(straddlers) == 1
+    key = [(f.type, f.rep, f.start_s, f.end_s) for f in one.report.faults]
+    assert [(f.type, f.rep, f.start_s, f.end_s) for f in two.report.faults] == key
