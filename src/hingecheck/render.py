@@ -196,6 +196,12 @@ def _angle_labels(img: np.ndarray, ov: Overlay, i: int, pts: np.ndarray, ok: np.
         draw.angle_label(img, "lean", ov.trunk_lean[i], (x - w // 2, y + h // 2), st)
 
 
+# The annotated copy is for watching on a laptop, phone or review page: 1280 px on the long side
+# is plenty, and capping it keeps rendering under a quarter of the analysis at 1080p and 4K
+# (decoding, drawing and encoding all scale with the pixels).
+MAX_SIDE = 1280
+
+
 def _frame_index(t: float, i: int, track_t: np.ndarray) -> int:
     """The Track row for a decoded frame: same index when the clocks agree, else nearest time."""
     if i < len(track_t) and abs(track_t[i] - t) < 1e-3:
@@ -206,7 +212,8 @@ def _frame_index(t: float, i: int, track_t: np.ndarray) -> int:
 
 def render_video(video: Path, result: Analysis, out_path: Path, *, progress: bool = False) -> None:
     """Write the annotated copy of `video` to `out_path` (H.264 mp4, same duration, orientation
-    and frame times as the source). Written under a temporary name and renamed when complete."""
+    and frame times as the source, at most MAX_SIDE px on the long side). Written under a
+    temporary name and renamed when complete."""
     from tqdm import tqdm
 
     track_t = np.asarray(result.track.t, dtype=np.float64)
@@ -230,7 +237,7 @@ def render_video(video: Path, result: Analysis, out_path: Path, *, progress: boo
     ):
         stream = None
         ov: Overlay | None = None
-        for frame in iter_frames(video, max_side=None):
+        for frame in iter_frames(video, max_side=MAX_SIDE):
             img = frame.rgb
             h, w = img.shape[0] & ~1, img.shape[1] & ~1  # yuv420p needs even sides
             if stream is None:

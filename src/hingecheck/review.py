@@ -226,25 +226,21 @@ def _lifter_box(track: Track, t: float, width: int, height: int) -> tuple[int, i
 def fault_stills(video: Path, track: Track, times: list[float]) -> dict[float, str]:
     """JPEG data URIs of the frames nearest `times`, cropped to the lifter.
 
-    One streaming decode that stops after the last needed frame; an unreadable video gives no
-    stills rather than no page.
+    Each is found by a seek to the keyframe before it and a short decode (never a pass over
+    the whole video); an unreadable video gives no stills rather than no page.
     """
     import cv2
 
     from .source import iter_frames
 
-    wanted = sorted(set(times))
-    if not wanted:
-        return {}
     best: dict[float, tuple[float, np.ndarray]] = {}
     try:
-        for frame in iter_frames(video, max_side=720):
-            for w in wanted:
+        for w in sorted(set(times)):
+            # A window of +-0.1 s always holds a frame at any frame rate above 5 fps.
+            for frame in iter_frames(video, max_side=720, start_s=max(w - 0.1, 0.0), end_s=w + 0.1):
                 d = abs(frame.t - w)
                 if w not in best or d < best[w][0]:
                     best[w] = (d, frame.rgb)
-            if frame.t > wanted[-1]:  # past the last wanted time: the nearest frame is seen
-                break
     except InputError:
         return {}
     out = {}
