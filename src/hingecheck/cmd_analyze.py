@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .analyze import Analysis, analyze, check_video_path
+from .cli_options import add_model_options
 from .cues import LABELS, clock
 from .errors import InputError
 from .exercise import EXERCISES
@@ -24,13 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-o", "--out", type=Path, default=None, help="output folder (default: beside the video)"
     )
-    p.add_argument("--config", type=Path, default=None, help="TOML file overriding thresholds")
-    p.add_argument(
-        "--model",
-        type=Path,
-        default=None,
-        help="a PoseLandmarker .task bundle (default: the one shipped)",
-    )
+    add_model_options(p)
     p.add_argument(
         "--exercise",
         choices=EXERCISES,

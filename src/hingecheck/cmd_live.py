@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cli_options import add_model_options
 from .errors import InputError
 from .live import LiveOptions, run_live
 
@@ -59,13 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="people followed at once (default 2: one is tracked until a look every 2 s "
         "finds someone else in view, then the lifter is kept among them)",
     )
-    p.add_argument("--config", type=Path, default=None, help="TOML file overriding thresholds")
-    p.add_argument(
-        "--model",
-        type=Path,
-        default=None,
-        help="a PoseLandmarker .task bundle (default: the one shipped)",
-    )
+    add_model_options(p)
     p.add_argument(
         "--no-video",
         action="store_true",
