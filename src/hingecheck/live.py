@@ -28,6 +28,10 @@ from .pose import FramePose, PoseEstimator, quiet_native_stderr
 from .records import VideoInfo
 from .writers import write_text
 
+# Live, a frame has ~33 ms: track one person (the detector runs only when tracking is lost) and
+# look for others every 2 s, instead of running the detector on every frame as offline does.
+LIVE_PEOPLE_CHECK_S = 2.0
+
 
 @dataclass
 class LiveOptions:
@@ -94,7 +98,7 @@ def run_live(opts: LiveOptions) -> int:
         with (
             quiet_native_stderr(),
             PoseEstimator(
-                opts.model, opts.num_poses, cfg.pose.min_presence, cfg.pose.people_check_s
+                opts.model, opts.num_poses, cfg.pose.min_presence, LIVE_PEOPLE_CHECK_S
             ) as est,
         ):
             # The model's first calls set up its runtime (~100+ ms): do it before frames come.
