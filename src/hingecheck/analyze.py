@@ -14,6 +14,7 @@ from .exercise import detect_exercise
 from .filters import runs
 from .kinematics import compute_signals
 from .pose import PoseEstimator, default_model_path, quiet_native_stderr
+from .progress import frame_bar
 from .records import Fault, Rep, Report, Signals, Track, View
 from .reps import find_reps
 from .rules import judge
@@ -185,18 +186,10 @@ def _run_model(
 
 
 def _single_pass(path: Path, info, cfg: Config, model_path: Path, progress: bool) -> Track:
-    from tqdm import tqdm
 
     # The model's C++ runtime logs to fd 2 from its worker threads: keep the terminal clean.
     with quiet_native_stderr():
-        bar = tqdm(
-            total=info.frames or None,
-            unit="frame",
-            desc=path.name,
-            disable=not progress,
-            leave=False,
-            dynamic_ncols=True,
-        )
+        bar = frame_bar(info.frames, path.name, progress)
         with (
             bar,
             PoseEstimator(

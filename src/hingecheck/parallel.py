@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .progress import frame_bar
 from .records import Track, VideoInfo
 
 # Long enough for the tracker to lock on and its landmark smoothing to forget its start.
@@ -147,21 +148,13 @@ def estimate_track_parallel(
 ) -> Track | None:
     """The pose pass over `workers` processes, stitched; None when the seams don't meet
     (e.g. a stream without timestamps), in which case run the single pass instead."""
-    from tqdm import tqdm
 
     chunks = plan_chunks(info.duration_s, workers)
     workers = min(workers, len(chunks))
     # spawn, not fork: the parent may already hold the model's threads, which fork can't copy.
     ctx = mp.get_context("spawn")
     counter = ctx.Value("q", 0)
-    bar = tqdm(
-        total=info.frames or None,
-        unit="frame",
-        desc=f"{video.name} ({workers} workers)",
-        disable=not progress,
-        leave=False,
-        dynamic_ncols=True,
-    )
+    bar = frame_bar(info.frames, f"{video.name} ({workers} workers)", progress)
     pool = ProcessPoolExecutor(
         workers,
         mp_context=ctx,

@@ -24,6 +24,7 @@ from . import records as rec
 from .cues import LABELS
 from .errors import InputError
 from .outline import back_normal, outline_points
+from .progress import frame_bar
 from .records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 from .source import iter_frames
 from .writers import atomic_path, frame_table
@@ -214,7 +215,6 @@ def render_video(video: Path, result: Analysis, out_path: Path, *, progress: boo
     """Write the annotated copy of `video` to `out_path` (H.264 mp4, same duration, orientation
     and frame times as the source, at most MAX_SIDE px on the long side). Written under a
     temporary name and renamed when complete."""
-    from tqdm import tqdm
 
     track_t = np.asarray(result.track.t, dtype=np.float64)
     if len(track_t) == 0:
@@ -222,14 +222,7 @@ def render_video(video: Path, result: Analysis, out_path: Path, *, progress: boo
     info = result.report.source
     fps = Fraction(info.fps).limit_denominator(1001) if info.fps > 0 else Fraction(30)
     frame_dt = float(np.median(np.diff(track_t))) if len(track_t) > 1 else 1.0 / float(fps)
-    bar = tqdm(
-        total=info.frames or None,
-        unit="frame",
-        desc=f"video {Path(video).name}",
-        disable=not progress,
-        leave=False,
-        dynamic_ncols=True,
-    )
+    bar = frame_bar(info.frames, f"video {Path(video).name}", progress)
     with (
         bar,
         atomic_path(Path(out_path)) as tmp,
