@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import butter, sosfiltfilt
@@ -76,13 +78,19 @@ def lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float) -> np.ndarray:
     fs = frame_rate(t)
     if cutoff_hz <= 0 or cutoff_hz >= 0.45 * fs:
         return x.copy()
-    sos = butter(2, cutoff_hz, fs=fs, output="sos")
+    sos = _butter_sos(cutoff_hz, round(fs, 6))
     out = x.copy()
     for a, b in runs(np.isfinite(x)):
         # sosfiltfilt pads by 3 * (2 * sections + 1) samples; shorter stretches stay raw.
         if b - a > 9:
             out[a:b] = sosfiltfilt(sos, x[a:b])
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _butter_sos(cutoff_hz: float, fs: float) -> np.ndarray:
+    """The 2nd-order low-pass design: the same for every series of a set, so designed once."""
+    return butter(2, cutoff_hz, fs=fs, output="sos")
 
 
 def clean(

@@ -18,11 +18,16 @@ def apparent_width(track: Track) -> np.ndarray:
     apart (~0.7-1 of trunk length).
     """
     scale = np.array([track.info.width, track.info.height], dtype=np.float64)
-    lm = track.landmarks[..., :2].astype(np.float64) * scale
-    shoulders = np.linalg.norm(lm[:, L_SHOULDER] - lm[:, R_SHOULDER], axis=1)
-    hips = np.linalg.norm(lm[:, L_HIP] - lm[:, R_HIP], axis=1)
-    mid_s = 0.5 * (lm[:, L_SHOULDER] + lm[:, R_SHOULDER])
-    mid_h = 0.5 * (lm[:, L_HIP] + lm[:, R_HIP])
+    # Only the four landmarks used, not all 33 (this is most of the view's cost on a long set).
+    ls, rs, lh, rh = np.moveaxis(
+        track.landmarks[:, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP], :2].astype(np.float64) * scale,
+        1,
+        0,
+    )
+    shoulders = np.linalg.norm(ls - rs, axis=1)
+    hips = np.linalg.norm(lh - rh, axis=1)
+    mid_s = 0.5 * (ls + rs)
+    mid_h = 0.5 * (lh + rh)
     trunk = np.linalg.norm(mid_s - mid_h, axis=1)
     width = 0.5 * (shoulders + hips) / np.where(trunk > 0, trunk, np.nan)
     width[~track.present] = np.nan
