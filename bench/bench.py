@@ -80,7 +80,9 @@ def run_stage(stage: str, video: Path, workers: int, track_path: Path) -> dict:
         frames = sum(1 for _ in iter_frames(video, cfg.pose.max_side))
     elif stage == "pose":
         with quiet_native_stderr(), PoseEstimator() as est:
-            frames = len(estimate_track(iter_frames(video, cfg.pose.max_side), info, est))
+            frames = len(
+                estimate_track(iter_frames(video, cfg.pose.max_side), info, est, cfg.pose.sample_hz)
+            )
     elif stage in ("full", "video", "parallel"):
         with tempfile.TemporaryDirectory() as out:
             result = analyze(video, cfg, workers=workers if stage == "parallel" else 1)

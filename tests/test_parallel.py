@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -9,10 +10,11 @@ import numpy as np
 import pytest
 
 from hingecheck import analyze, parallel
+from hingecheck.config import load_config
 from hingecheck.records import VideoInfo
 from hingecheck.source import iter_frames, probe
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
-from hingecheck.track import stack_track
+from hingecheck.track import PosePass, stack_track
 
 FPS = 15
 
@@ -63,13 +65,15 @@ def _fake(times: list[float]):
     from hingecheck.pose import _empty
 
     info = VideoInfo("v.mp4", 16, 16, 10.0, 0, 1.0)
-    return stack_track(times, [_empty() for _ in times], info), info
+    samples = stack_track(times[::2], [_empty() for _ in times[::2]], info)
+    return PosePass(samples, np.array(times)), info
 
 
 def test_stitch_refuses_a_seam_that_does_not_meet():
     a, info = _fake([0.0, 0.1, 0.2])
     b, _ = _fake([0.3, 0.4])
-    assert len(parallel.stitch([(a, None), (b, 0.2)], info)) == 5
+    joined = parallel.stitch([(a, None), (b, 0.2)], info)
+    assert len(joined.frame_t) == 5 and np.array_equal(joined.samples.t, [0.0, 0.2, 0.3])
     assert parallel.stitch([(a, None), (b, 0.1)], info) is None  # a frame (0.2) doubled
     assert parallel.stitch([(a, None), (b, None)], info) is None  # seek landed late
 
@@ -84,13 +88,17 @@ def test_two_workers_equal_one_and_count_a_straddling_rep_once(straddling, monke
         calls.append(real(*args, **kw))
         return calls[-1]
 
-    one = analyze(video, workers=1)
+    # The model on 10 of the 15 frames a second (strides of 1 and 2): the chunks must pick the
+    # same frames as the single pass, and fill the frames between the same way at the seams.
+    cfg = load_config()
+    cfg = replace(cfg, pose=replace(cfg.pose, sample_hz=10.0))
+    one = analyze(video, cfg, workers=1)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_S", 0.0)  # the clip is short: route it anyway
     # Three chunks for two workers: a recycled worker process and two seams.
     duration = probe(video).duration_s  # what the chunks are planned from
     monkeypatch.setattr(parallel, "CHUNK_MAX_S", duration / 2.5)
     monkeypatch.setattr(parallel, "estimate_track_parallel", spy)
-    two = analyze(video, workers=2)
+    two = analyze(video, cfg, workers=2)
     assert len(calls) == 1 and calls[0] is not None  # the chunked pass ran and its seams met
 
     # Same frames at the same times: none missing or doubled at the seam.

@@ -163,13 +163,7 @@ def _run_model(
     workers = parallel.auto_workers(info.duration_s) if workers == 0 else workers
     track = None
     if workers > 1 and info.duration_s > parallel.MIN_PARALLEL_S:
-        settings = parallel.PoseSettings(
-            str(model_path),
-            cfg.pose.max_side,
-            cfg.pose.num_poses,
-            cfg.pose.min_presence,
-            cfg.pose.people_check_s,
-        )
+        settings = parallel.PoseSettings(str(model_path), cfg.pose)
         # None when the chunks' seams don't meet (a stream without timestamps): single pass.
         track = parallel.estimate_track_parallel(path, info, settings, workers, progress)
     if track is None:
@@ -197,6 +191,10 @@ def _single_pass(path: Path, info, cfg: Config, model_path: Path, progress: bool
             ) as est,
         ):
             track = estimate_track(
-                iter_frames(path, cfg.pose.max_side), info, est, on_frame=lambda _i: bar.update(1)
+                iter_frames(path, cfg.pose.max_side),
+                info,
+                est,
+                cfg.pose.sample_hz,
+                on_frame=lambda _t: bar.update(1),
             )
     return track

@@ -26,6 +26,7 @@ class PoseConfig:
     num_poses: int
     min_presence: float
     people_check_s: float
+    sample_hz: float
 
 
 @dataclass(frozen=True)

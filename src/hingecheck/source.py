@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,13 +17,34 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"}
 _IMAGE_FORMATS = ("image2", "_pipe", "gif", "apng")
 
 
-@dataclass(frozen=True)
 class Frame:
-    """One decoded frame: its index, presentation time (s from the video's start) and pixels."""
+    """One decoded frame: its index, presentation time (s from the video's start) and pixels.
 
-    index: int
-    t: float
-    rgb: np.ndarray  # (H, W, 3) uint8, C-contiguous (MediaPipe silently fails on strided rows)
+    The pixels are converted (scaled, rotated, to RGB) on first use of `rgb`, so a caller that
+    skips a frame (the pose pass at a sampling rate below the frame rate) pays only its decode.
+    """
+
+    __slots__ = ("index", "t", "_source", "_rotation", "_max_side", "_rgb")
+
+    def __init__(
+        self,
+        index: int,
+        t: float,
+        source: av.VideoFrame,
+        rotation: int = 0,
+        max_side: int | None = None,
+    ) -> None:
+        self.index, self.t = index, t
+        self._source, self._rotation, self._max_side = source, rotation, max_side
+        self._rgb: np.ndarray | None = None
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """(H, W, 3) uint8, C-contiguous (MediaPipe silently fails on strided rows)."""
+        if self._rgb is None:
+            self._rgb = _pixels(self._source, self._rotation, self._max_side)
+            self._source = None  # the decoder's buffer is not needed once converted
+        return self._rgb
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -161,7 +181,7 @@ def iter_frames(
                     break
                 if start_s and t < start_s:
                     continue  # decoded from the keyframe on, but before the wanted range
-                yield Frame(index, t, _pixels(frame, rotation, max_side))
+                yield Frame(index, t, frame, rotation, max_side)
                 index += 1
         except av.error.FFmpegError:
             return  # a truncated file: stop at the last good frame

@@ -10,16 +10,17 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .pose import FramePose, PoseEstimator
 from .records import Track, VideoInfo
+from .sampling import fill_frames, takes_sample
 from .source import Frame
 
-CACHE_VERSION = 2  # 2: the pose pass tracks one person until a second shows up
+CACHE_VERSION = 3  # 3: the model runs at pose.sample_hz, frames between interpolated
 
 
 def stack_track(t: list[float], poses: list[FramePose], info: VideoInfo) -> Track:
@@ -50,21 +51,61 @@ def stack_track(t: list[float], poses: list[FramePose], info: VideoInfo) -> Trac
     )
 
 
+@dataclass
+class PosePass:
+    """The model's samples and every frame's time: a pass (or a chunk of one) before filling."""
+
+    samples: Track  # poses at the frames the model ran on
+    frame_t: np.ndarray  # (N,) every decoded frame's time, sampled or not
+
+
+def sample_poses(
+    frames: Iterable[Frame],
+    info: VideoInfo,
+    estimator: PoseEstimator,
+    rate_hz: float = 0.0,
+    keep: Callable[[float], bool] | None = None,
+    on_frame: Callable[[float], None] | None = None,
+) -> PosePass:
+    """Run the estimator on the frames due at `rate_hz` (0: every frame); streamed, so only
+    the poses are kept, never the pixels. Frames with keep(t) False only feed the tracker
+    (a parallel chunk's lead-in): neither their poses nor their times are kept."""
+    times: list[float] = []
+    poses: list[FramePose] = []
+    frame_t: list[float] = []
+    prev: float | None = None
+    for frame in frames:
+        kept = keep is None or keep(frame.t)
+        if takes_sample(frame.t, prev, rate_hz):
+            pose = estimator.process(frame.rgb, frame.t)
+            if kept:
+                times.append(frame.t)
+                poses.append(pose)
+        prev = frame.t
+        if kept:
+            frame_t.append(frame.t)
+            if on_frame is not None:
+                on_frame(frame.t)
+    return PosePass(stack_track(times, poses, info), np.asarray(frame_t, dtype=np.float64))
+
+
 def estimate_track(
     frames: Iterable[Frame],
     info: VideoInfo,
     estimator: PoseEstimator,
-    on_frame: Callable[[int], None] | None = None,
+    rate_hz: float = 0.0,
+    on_frame: Callable[[float], None] | None = None,
 ) -> Track:
-    """Run the estimator on every frame (streamed: only the poses are kept, never the pixels)."""
-    times: list[float] = []
-    poses: list[FramePose] = []
-    for frame in frames:
-        poses.append(estimator.process(frame.rgb, frame.t))
-        times.append(frame.t)
-        if on_frame is not None:
-            on_frame(frame.index)
-    return stack_track(times, poses, info)
+    """The pose of every frame: the model's samples at `rate_hz`, the frames between filled."""
+    result = sample_poses(frames, info, estimator, rate_hz, on_frame=on_frame)
+    return finish_pass(result)
+
+
+def finish_pass(result: PosePass) -> Track:
+    """Every frame's pose from a pass's samples (an empty pass stays empty)."""
+    if len(result.samples) == 0:
+        return result.samples
+    return fill_frames(result.samples, result.frame_t)
 
 
 def cache_key(video: Path, model: Path, pose_settings: dict[str, object]) -> str:
