@@ -39,8 +39,9 @@ def frame_times() -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(dt[:-1])])
 
 
-def write_source(path: Path, rotation: int = 0) -> Path:
-    """A small H.264 clip with smooth moving content and the given display rotation."""
+def write_source(path: Path, rotation: int = 0, bt709: bool = False) -> Path:
+    """A small H.264 clip with smooth moving content and the given display rotation; with
+    bt709, converted and tagged with the HD matrix, as phones record."""
     t = frame_times()
     with av.open(str(path), "w") as out:
         s = out.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
@@ -48,6 +49,9 @@ def write_source(path: Path, rotation: int = 0) -> Path:
         s.codec_context.time_base = TB
         if rotation:
             s.set_display_rotation(rotation)
+        if bt709:
+            cc = s.codec_context
+            cc.colorspace = cc.color_primaries = cc.color_trc = 1
         yy, xx = np.mgrid[0:H, 0:W]
         for i in range(N):
             img = np.empty((H, W, 3), np.uint8)
@@ -55,6 +59,8 @@ def write_source(path: Path, rotation: int = 0) -> Path:
             img[..., 1] = (xx * 200 // W + 2 * i) % 200
             img[..., 2] = 40 + yy * 200 // H
             vf = av.VideoFrame.from_ndarray(img, format="rgb24")
+            if bt709:
+                vf = vf.reformat(format="yuv420p", dst_colorspace="ITU709")
             vf.pts, vf.time_base = int(round(t[i] / TB)), TB
             vf.duration = int(round(1 / 30 / TB))
             for p in s.encode(vf):
@@ -162,6 +168,21 @@ def test_fault_banner_and_outline_colour(rendered: tuple[Path, Path, Analysis]) 
     assert reddish.mean() > 0.1
     red40 = frames[40][:band].astype(int)
     assert ((red40[..., 0] > 150) & (red40[..., 1] < 110) & (red40[..., 2] < 110)).mean() < 0.01
+
+
+def test_hd_colours_survive(tmp_path: Path) -> None:
+    # The renderer converts with one BT.601 matrix both ways and keeps a BT.709 source's tag:
+    # away from the overlays, the picture must look as the source did.
+    src = write_source(tmp_path / "hd.mp4", bt709=True)
+    out = tmp_path / "hd.annotated.mp4"
+    render.render_video(src, make_result(src), out)
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.colorspace == 1
+        got = next(c.decode(video=0)).to_ndarray(format="rgb24")
+    with av.open(str(src)) as c:
+        want = next(c.decode(video=0)).to_ndarray(format="rgb24")
+    patch = (slice(100, 140), slice(280, 310))  # away from every overlay
+    assert np.abs(got[patch].astype(int) - want[patch].astype(int)).mean() < 4
 
 
 def test_rotated_source_keeps_orientation(tmp_path: Path) -> None:

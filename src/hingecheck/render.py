@@ -230,11 +230,11 @@ def render_video(video: Path, result: Analysis, out_path: Path, *, progress: boo
     ):
         stream = None
         ov: Overlay | None = None
-        for frame in iter_frames(video, max_side=MAX_SIDE):
+        for frame in iter_frames(video, max_side=MAX_SIDE, fast_rgb=True):
             img = frame.rgb
             h, w = img.shape[0] & ~1, img.shape[1] & ~1  # yuv420p needs even sides
             if stream is None:
-                stream = _add_stream(out, w, h, fps)
+                stream = _add_stream(out, w, h, fps, frame.colorspace)
                 ov = plan_overlay(result, w, h)
             img = img[:h, :w] if img.shape[:2] != (h, w) else img
             if not img.flags.writeable or not img.flags.c_contiguous:
@@ -248,16 +248,21 @@ def render_video(video: Path, result: Analysis, out_path: Path, *, progress: boo
             out.mux(packet)
 
 
-def _add_stream(out: av.container.OutputContainer, w: int, h: int, fps: Fraction):
+def _add_stream(
+    out: av.container.OutputContainer, w: int, h: int, fps: Fraction, source_matrix: int = 2
+):
     stream = out.add_stream("libx264", rate=fps, options=dict(X264))
     stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
     cc = stream.codec_context
     cc.time_base = TIME_BASE
-    # cv2's RGB->I420 is BT.601 limited range: say so, so players convert the colours back right.
+    # The frames went YUV -> RGB -> YUV through cv2's one BT.601 matrix, so the source's YUV
+    # values come back nearly unchanged: tag them as the source was (a BT.709 phone video stays
+    # 709), else as 601, so players show the colours the source had.
+    tag = 1 if source_matrix == 1 else 6
     for name, value in (
-        ("colorspace", 6),
-        ("color_primaries", 6),
-        ("color_trc", 6),
+        ("colorspace", tag),
+        ("color_primaries", tag),
+        ("color_trc", tag),
         ("color_range", 1),
     ):
         # Older PyAV can't set these: the file is then untagged and players assume 601 anyway.

@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from .errors import InputError
@@ -22,9 +23,10 @@ class Frame:
 
     The pixels are converted (scaled, rotated, to RGB) on first use of `rgb`, so a caller that
     skips a frame (the pose pass at a sampling rate below the frame rate) pays only its decode.
+    `colorspace` is the stream's matrix tag (FFmpeg's numbering: 1 BT.709, 2 unspecified).
     """
 
-    __slots__ = ("index", "t", "_source", "_rotation", "_max_side", "_rgb")
+    __slots__ = ("index", "t", "colorspace", "_source", "_rotation", "_max_side", "_fast", "_rgb")
 
     def __init__(
         self,
@@ -33,16 +35,19 @@ class Frame:
         source: av.VideoFrame,
         rotation: int = 0,
         max_side: int | None = None,
+        fast: bool = False,
     ) -> None:
         self.index, self.t = index, t
+        self.colorspace = int(getattr(source, "colorspace", 2) or 2)
         self._source, self._rotation, self._max_side = source, rotation, max_side
+        self._fast = fast
         self._rgb: np.ndarray | None = None
 
     @property
     def rgb(self) -> np.ndarray:
         """(H, W, 3) uint8, C-contiguous (MediaPipe silently fails on strided rows)."""
         if self._rgb is None:
-            self._rgb = _pixels(self._source, self._rotation, self._max_side)
+            self._rgb = _pixels(self._source, self._rotation, self._max_side, self._fast)
             self._source = None  # the decoder's buffer is not needed once converted
         return self._rgb
 
@@ -141,6 +146,7 @@ def iter_frames(
     max_side: int | None = None,
     start_s: float | None = None,
     end_s: float | None = None,
+    fast_rgb: bool = False,
 ) -> Iterator[Frame]:
     """Decode frames one by one (never all held), scaled so the longer side <= max_side.
 
@@ -151,6 +157,10 @@ def iter_frames(
     `start_s` / `end_s` yield only frames with start_s <= t < end_s (same clock as a full pass):
     the decoder seeks to the keyframe before start_s and decodes forward, dropping earlier
     frames unconverted. With start_s, `Frame.index` counts from the first frame yielded.
+
+    `fast_rgb` scales in YUV and converts with OpenCV's BT.601 matrix, whatever the stream's
+    tag: ~3x cheaper than swscale's RGB path at 1080p -> 720p, for pictures that are drawn on
+    and encoded back with the same matrix (the annotated video), not for the model's input.
     """
     path = Path(path)
     container = _open(path)
@@ -181,7 +191,7 @@ def iter_frames(
                     break
                 if start_s and t < start_s:
                     continue  # decoded from the keyframe on, but before the wanted range
-                yield Frame(index, t, frame, rotation, max_side)
+                yield Frame(index, t, frame, rotation, max_side, fast_rgb)
                 index += 1
         except av.error.FFmpegError:
             return  # a truncated file: stop at the last good frame
@@ -205,14 +215,18 @@ def _seek(container: av.container.InputContainer, stream, start_s: float) -> int
     return first.pts
 
 
-def _pixels(frame: av.VideoFrame, rotation: int, max_side: int | None) -> np.ndarray:
+def _pixels(frame: av.VideoFrame, rotation: int, max_side: int | None, fast: bool) -> np.ndarray:
     w, h = frame.width, frame.height
     if rotation in (90, 270):
         sw, sh = scaled_size(h, w, max_side)
         sw, sh = sh, sw
     else:
         sw, sh = scaled_size(w, h, max_side)
-    rgb = frame.reformat(width=sw, height=sh, format="rgb24").to_ndarray()
+    if fast:
+        yuv = frame.reformat(width=sw, height=sh, format="yuv420p").to_ndarray()
+        rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+    else:
+        rgb = frame.reformat(width=sw, height=sh, format="rgb24").to_ndarray()
     if rotation:
         rgb = np.rot90(rgb, k=rotation // 90)
     return np.ascontiguousarray(rgb)
