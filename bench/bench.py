@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 STAGES = ("decode", "pose", "full", "video", "parallel", "rules")
@@ -59,7 +60,9 @@ class RssSampler(threading.Thread):
             self.samples.append((time.perf_counter() - self.t0, round(total, 1)))
 
 
-def run_stage(stage: str, video: Path, workers: int, track_path: Path) -> dict:
+def run_stage(
+    stage: str, video: Path, workers: int, track_path: Path, pose_hz: float | None = None
+) -> dict:
     """Run one stage in this process; return its wall time, frame count and memory."""
     from hingecheck import analyze
     from hingecheck.analyze import judge_track
@@ -70,6 +73,8 @@ def run_stage(stage: str, video: Path, workers: int, track_path: Path) -> dict:
     from hingecheck.track import estimate_track, load_track, save_track
 
     cfg = load_config()
+    if pose_hz is not None:  # as `hingecheck analyze --pose-hz`
+        cfg = replace(cfg, pose=replace(cfg.pose, sample_hz=pose_hz))
     info = probe(video)
     sampler = RssSampler()
     sampler.start()
@@ -135,8 +140,11 @@ def _tile(track, seconds: float):
     return type(track)(t=t, info=track.info, **arrays)
 
 
-def _child(stage: str, video: Path, workers: int, track_path: Path, one_cpu: bool) -> dict:
+def _child(
+    stage: str, video: Path, workers: int, track_path: Path, one_cpu: bool, pose_hz: float | None
+) -> dict:
     cmd = [sys.executable, __file__, str(video), "--_stage", stage, "--workers", str(workers)]
+    cmd += [] if pose_hz is None else ["--pose-hz", str(pose_hz)]
     cmd += ["--_track", str(track_path)] + (["--_one-cpu"] if one_cpu else [])
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
@@ -155,14 +163,17 @@ def _growth(trace: list, duration_s: float, seconds: float) -> float | None:
     return float(slope * seconds / duration_s * 60.0)
 
 
-def bench(video: Path, stages: list[str], repeat: int, workers: int) -> list[dict]:
+def bench(
+    video: Path, stages: list[str], repeat: int, workers: int, pose_hz: float | None = None
+) -> list[dict]:
     """Run the stages `repeat` times (interleaved), print the table, return the raw rows."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         track_path = Path(tmp) / "bench.track.npz"
         for r in range(repeat):
             for stage in stages:
-                row = _child(stage, video, workers, track_path, one_cpu=stage != "parallel")
+                one_cpu = stage != "parallel"
+                row = _child(stage, video, workers, track_path, one_cpu, pose_hz)
                 row["repeat"] = r
                 rows.append(row)
                 print(f"  run {r + 1} {stage:<8} {row['seconds']:.2f} s", file=sys.stderr)
@@ -277,6 +288,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, help="where --make-video writes (default: /tmp)")
     ap.add_argument("--make-only", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the raw rows here")
+    ap.add_argument("--pose-hz", type=float, help="pose.sample_hz, as `analyze --pose-hz`")
     ap.add_argument("--_stage", help=argparse.SUPPRESS)
     ap.add_argument("--_track", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--_one-cpu", action="store_true", help=argparse.SUPPRESS)
@@ -284,7 +296,7 @@ def main() -> int:
     if args._stage:
         if args._one_cpu and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-        row = run_stage(args._stage, args.video, args.workers, args._track)
+        row = run_stage(args._stage, args.video, args.workers, args._track, args.pose_hz)
         print(json.dumps(row))
         return 0
     video = args.video
@@ -302,7 +314,7 @@ def main() -> int:
     unknown = set(stages) - set(STAGES)
     if unknown:
         ap.error(f"unknown stage(s) {sorted(unknown)}; choose from {STAGES}")
-    rows = bench(video, stages, args.repeat, args.workers)
+    rows = bench(video, stages, args.repeat, args.workers, args.pose_hz)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

@@ -69,3 +69,10 @@ def test_usage_error_is_one_line_exit_2():
 @pytest.mark.parametrize("argv", [["--help"], ["analyze", "--help"]])
 def test_help_exits_0(argv):
     assert _run(*argv).returncode == 0
+
+
+@pytest.mark.parametrize("rate", ["2", "fast", "nan"])
+def test_pose_rate_must_be_a_usable_rate(rate):
+    r = _run("analyze", "x.mp4", "--pose-hz", rate)
+    assert r.returncode == 2 and "--pose-hz" in r.stderr and "at least 5" in r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
