@@ -2,12 +2,13 @@
 
 The model is the one expensive stage and runs one frame after another, so a long video is cut
 into N chunks by time and each chunk is run in its own process (own decoder, own model, pinned
-to a CPU of its own when there are enough). A worker seeks to the keyframe before its chunk, starts its model `OVERLAP_S` early so the
-VIDEO-mode tracker and its smoothing have settled by the chunk's first frame, and returns the
-poses of its own frames only. Frame times come from the same clock as a single pass, so the
-chunks stitch into one Track with no frame missing or doubled; that is checked, and any seam
-that does not meet falls back to the single pass. Reps are found on the stitched Track, so a
-rep across a chunk boundary is counted once by construction.
+to a CPU of its own when there are enough). A worker seeks to the keyframe before its chunk,
+starts its model `OVERLAP_S` early so the VIDEO-mode tracker and its smoothing have settled by
+the chunk's first frame, and returns the poses of its own frames only. Frame times come from
+the same clock as a single pass, so the chunks stitch into one Track with no frame missing or
+doubled; that is checked, and any seam that does not meet falls back to the single pass. Reps
+are found on the stitched Track, so a rep across a chunk boundary is counted once by
+construction.
 
 Workers are spawned (not forked), so a script calling `analyze(..., workers=2)` needs the usual
 `if __name__ == "__main__":` guard; the `hingecheck` command has it.
