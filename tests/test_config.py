@@ -33,6 +33,12 @@ def test_override_changes_only_that_key(tmp_path):
         ("[rules]\n\nmin_duration_s = 0.1\nbogus = 3\n", "line 4"),
         ("[reps]\nmin_rep_s = 'fast'\n", "line 2"),
         ("[pose]\nmax_side = 960.5\n", "pose.max_side"),
+        # The same key in two tables: the line of the one that is wrong.
+        (
+            "[rules.lockout_hyperextension]\nmin_hold_s = 0.3\n\n"
+            "[profiles.kettlebell_swing.rules.lockout_hyperextension]\nmin_hold_s = 'long'\n",
+            "line 5",
+        ),
     ],
 )
 def test_malformed_config_names_line_and_key(tmp_path, text, needle):

@@ -133,9 +133,21 @@ def _as_dict(obj: Any) -> Any:
     return obj
 
 
-def _line_of(text: str, key: str) -> int | None:
-    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, flags=re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+def _line_of(text: str, key: str, section: str = "") -> int | None:
+    """The line of `key = ...` inside the table `section` ("rules.squat" for [rules.squat]);
+    failing that, the first line with that key anywhere (a dotted or inline-table key)."""
+    header = re.compile(r"^[ \t]*\[([^\[\]]+)\][ \t]*(#.*)?$")
+    assign = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=")
+    current, first = "", None
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = header.match(line)
+        if found:
+            current = ".".join(part.strip() for part in found.group(1).split("."))
+        elif assign.match(line):
+            if current == section:
+                return number
+            first = first or number
+    return first
 
 
 def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: str) -> T:
@@ -155,7 +167,7 @@ def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: st
         if ftype is int:
             ok = ok and float(value).is_integer()
         if not ok:
-            line = _line_of(text, name)
+            line = _line_of(text, name, where.rstrip("."))
             at = f" (line {line})" if line else ""
             raise InputError(f"{origin}{at}: '{where}{name}' must be a number, got {value!r}")
         values[name] = ftype(value)
@@ -204,13 +216,17 @@ def load_config(path: str | Path | None = None) -> Config:
         _check_known(user, data, "", origin, text)
         data = _merge(data, user)
     profiles = data.pop("profiles", {})
+    config = _build(Config, data, "", origin, text)
     for name, override in profiles.items():
         if name not in EXERCISES:
             raise InputError(
                 f"{origin}: unknown exercise profile '{name}' ({', '.join(EXERCISES)})"
             )
         _check_known(override, data, f"profiles.{name}.", origin, text)
-    return replace(_build(Config, data, "", origin, text), profiles=profiles)
+        # Built now only to check its values: a bad one is refused before any work, not when
+        # the lift is detected mid-analysis.
+        _build(Config, _merge(data, override), f"profiles.{name}.", origin, text)
+    return replace(config, profiles=profiles)
 
 
 def _check_known(user: dict[str, Any], ref: dict[str, Any], where: str, origin: str, text: str):
@@ -218,7 +234,7 @@ def _check_known(user: dict[str, Any], ref: dict[str, Any], where: str, origin: 
         if where == "" and key == "profiles":
             continue  # checked against the sections once merged
         if key not in ref:
-            line = _line_of(text, key)
+            line = _line_of(text, key, where.rstrip("."))
             at = f" (line {line})" if line else ""
             raise InputError(f"{origin}{at}: unknown key '{where}{key}'")
         if isinstance(value, dict) and isinstance(ref[key], dict):
