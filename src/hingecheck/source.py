@@ -223,7 +223,9 @@ def _pixels(frame: av.VideoFrame, rotation: int, max_side: int | None, fast: boo
     else:
         sw, sh = scaled_size(w, h, max_side)
     if fast:
-        yuv = frame.reformat(width=sw, height=sh, format="yuv420p").to_ndarray()
+        # Area averaging: the better filter for shrinking, and cheaper than the default here.
+        yuv = frame.reformat(width=sw, height=sh, format="yuv420p", interpolation="AREA")
+        yuv = yuv.to_ndarray()
         rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
     else:
         rgb = frame.reformat(width=sw, height=sh, format="rgb24").to_ndarray()
