@@ -7,7 +7,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
 
 from .errors import InputError
@@ -223,6 +222,8 @@ def _pixels(frame: av.VideoFrame, rotation: int, max_side: int | None, fast: boo
     else:
         sw, sh = scaled_size(w, h, max_side)
     if fast:
+        import cv2  # here, not at the top: the pose workers never need its ~30 MB
+
         # Area averaging: the better filter for shrinking, and cheaper than the default here.
         yuv = frame.reformat(width=sw, height=sh, format="yuv420p", interpolation="AREA")
         yuv = yuv.to_ndarray()
