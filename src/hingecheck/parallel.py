@@ -36,7 +36,8 @@ OVERLAP_S = 1.0
 # Below this a video is not worth the workers' start-up (~2 s each: imports and model load).
 MIN_PARALLEL_S = 20.0
 # Each worker holds its own model and decoder (~360 MB resident; parent + 2 workers measured
-# at ~850 MB on 720p and 1080p): more than 2 by default would break the 1 GB memory bound.
+# at ~850 MB on a 1-minute video, 933 MB at the end of a 30-minute 1080p one): more than 2 by
+# default would break the 1 GB memory bound.
 MAX_AUTO_WORKERS = 2
 # A worker's memory grows with the frames it holds (~4 MB per video minute): a long video is
 # cut into chunks of at most this length, each run by a fresh worker process that hands its
