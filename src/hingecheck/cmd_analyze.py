@@ -50,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="HZ",
         help="run the pose model at most HZ times a second, interpolating the frames between "
-        "(default 30, or the config's pose.sample_hz; 15 is ~1.6x faster on 30 fps video, "
+        "(default 30, or the config's pose.sample_hz; 15 is ~1.9x faster on 30 fps video, "
         "but borderline faults on short clips can slip under their thresholds)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")

@@ -222,7 +222,7 @@ def _pixels(frame: av.VideoFrame, rotation: int, max_side: int | None, fast: boo
     else:
         sw, sh = scaled_size(w, h, max_side)
     if fast:
-        import cv2  # here, not at the top: the pose workers never need its ~30 MB
+        import cv2  # here, not at the top: the parent needs none of its ~30 MB for the pose pass
 
         # Area averaging: the better filter for shrinking, and cheaper than the default here.
         yuv = frame.reformat(width=sw, height=sh, format="yuv420p", interpolation="AREA")
