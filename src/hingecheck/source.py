@@ -76,7 +76,9 @@ def _open(path: Path) -> av.container.InputContainer:
 
 
 def _short(exc: BaseException) -> str:
-    return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    """The reason alone: FFmpeg's str() adds an errno and repeats the path the message names."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.splitlines()[0][:160] if text else type(exc).__name__
 
 
 def _rotation(stream: av.video.stream.VideoStream, first: av.VideoFrame | None) -> int:
