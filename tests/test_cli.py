@@ -4,9 +4,14 @@ import subprocess
 import sys
 
 import pytest
+from synthetic import make_track
 
 from hingecheck import __version__
+from hingecheck.analyze import Analysis, judge_track
 from hingecheck.cli import main
+from hingecheck.cmd_analyze import summary_lines
+from hingecheck.config import load_config
+from hingecheck.cues import counted
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -76,3 +81,13 @@ def test_pose_rate_must_be_a_usable_rate(rate):
     r = _run("analyze", "x.mp4", "--pose-hz", rate)
     assert r.returncode == 2 and "--pose-hz" in r.stderr and "at least 5" in r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_summary_counts_in_words():
+    """The lifter's first line: '1 rep', '0 faults', never '1 reps' or 'fault(s)'."""
+    _, track = make_track(["clean"], fps=30)
+    cfg = load_config()
+    signals, report = judge_track(track, cfg)
+    head = summary_lines(Analysis(report, track, signals, cfg))[0]
+    assert ", 1 rep, " in head and head.endswith(", 0 faults"), head
+    assert counted(2, "fault") == "2 faults" and counted(1, "fault") == "1 fault"

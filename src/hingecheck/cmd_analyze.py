@@ -11,7 +11,7 @@ from pathlib import Path
 from .analyze import Analysis, analyze, check_video_path
 from .cli_options import add_model_options
 from .config import load_config
-from .cues import LABELS, clock
+from .cues import LABELS, clock, counted
 from .errors import InputError
 from .exercise import EXERCISES
 from .writers import write_csv, write_json, write_srt
@@ -121,8 +121,8 @@ def summary_lines(result: Analysis) -> list[str]:
     view = rep.view
     lines = [
         f"{Path(rep.source.path).name}: {rep.exercise.replace('_', ' ')}, "
-        f"{sum(r.complete for r in rep.reps)} reps, "
-        f"{view.camera} view ({view.side} side), {len(rep.faults)} fault(s)"
+        f"{counted(sum(r.complete for r in rep.reps), 'rep')}, "
+        f"{view.camera} view ({view.side} side), {counted(len(rep.faults), 'fault')}"
     ]
     for r in rep.reps:
         faults = [f for f in rep.faults if f.rep == r.index]

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+
+def counted(n: int, noun: str) -> str:
+    """'1 rep', '3 reps', '0 faults': what a lifter reads, not '1 reps' or 'fault(s)'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 LABELS = {
     "lumbar_rounding": "Lower back rounded",
     "squat_like_knee_bend": "Squatting the hinge",

@@ -27,6 +27,7 @@ import av
 import numpy as np
 
 from .config import Config
+from .cues import counted
 from .errors import InputError
 from .pose import FramePose
 from .records import VideoInfo
@@ -198,7 +199,8 @@ def save_session(
     )
     if not quiet:
         print(
-            f"saved the session ({len(report.reps)} reps, {len(report.faults)} fault(s) on "
+            f"saved the session ({counted(len(report.reps), 'rep')}, "
+            f"{counted(len(report.faults), 'fault')} on "
             f"review) to {folder}",
             file=sys.stderr,
         )
