@@ -62,3 +62,22 @@ def test_missed_fault():
     ev = tally([score_clip(LABEL, _report([]))])
     s = ev.faults["lumbar_rounding"]
     assert (s.fn, s.recall, s.precision) == (1, 0.0, None)
+
+
+def test_exercise_is_scored_by_the_profile_it_selects():
+    def clip(labelled, found):
+        label = {**LABEL, "exercise": labelled} if labelled else LABEL
+        return score_clip(label, {**_report([]), "exercise": {"name": found}})
+
+    same_profile = clip("kettlebell_deadlift", "deadlift")
+    wrong = clip("stiff_leg_deadlift", "deadlift")
+    right = clip("stiff_leg_deadlift", "romanian_deadlift")
+    unlabelled = clip(None, "deadlift")
+    assert (same_profile.exercise_right, wrong.exercise_right) == (True, False)
+    assert (right.exercise_right, unlabelled.exercise_right) == (True, None)
+    ev = tally([same_profile, wrong, right, unlabelled])
+    assert (ev.exercises_right, ev.exercises_scored) == (2, 3)
+    assert ev.figures()["exercise_right"] == 0.667
+    text = table(ev)
+    assert "exercise told right: 2/3" in text
+    assert "exercise: stiff_leg_deadlift labelled, deadlift found" in text

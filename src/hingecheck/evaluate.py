@@ -3,7 +3,8 @@
 Per fault, at clip level: a clip labelled "present" is a true positive when the report has that
 fault, "absent" a false positive when it has it; "unclear" is not scored. Rep counts are scored
 where the label gives one. Where labels name the reps that show a fault (`fault_reps`), each
-reported fault is checked to fall inside one of them.
+reported fault is checked to fall inside one of them. The exercise told from the movement is
+scored against the labelled one, by the profile each selects.
 """
 
 from __future__ import annotations
@@ -12,6 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .records import FAULT_TYPES
+
+# Label names -> the profile that judges them. A stiff-leg deadlift keeps the knees as nearly
+# straight as a Romanian one; a kettlebell deadlift moves like a deadlift and shares its profile
+# (hingecheck.exercise), so telling them apart from the movement is not asked of it.
+_PROFILE_OF = {
+    "conventional_deadlift": "deadlift",
+    "kettlebell_deadlift": "deadlift",
+    "stiff_leg_deadlift": "romanian_deadlift",
+}
+
+
+def profile_of(exercise: str) -> str:
+    """The profile an exercise name (a label's or a report's) is judged by."""
+    return _PROFILE_OF.get(exercise, exercise)
 
 
 @dataclass
@@ -59,6 +74,15 @@ class ClipResult:
     misplaced: list[str] = field(default_factory=list)  # faults outside labelled reps
     camera: str = ""
     error: str = ""
+    exercise_labelled: str = ""
+    exercise_found: str = ""
+
+    @property
+    def exercise_right(self) -> bool | None:
+        """Whether the detected exercise selects the labelled one's profile (None: no label)."""
+        if not self.exercise_labelled or not self.exercise_found:
+            return None
+        return profile_of(self.exercise_labelled) == profile_of(self.exercise_found)
 
 
 @dataclass
@@ -78,11 +102,21 @@ class Evaluation:
             c.reps_labelled == c.reps_found for c in self.clips if c.reps_labelled is not None
         )
 
+    @property
+    def exercises_scored(self) -> int:
+        return sum(c.exercise_right is not None for c in self.clips)
+
+    @property
+    def exercises_right(self) -> int:
+        return sum(bool(c.exercise_right) for c in self.clips)
+
     def figures(self) -> dict[str, float]:
         """The headline figures, as recorded in the project's baseline."""
         out: dict[str, float] = {}
         if self.reps_scored:
             out["rep_count_exact"] = round(self.reps_exact / self.reps_scored, 3)
+        if self.exercises_scored:
+            out["exercise_right"] = round(self.exercises_right / self.exercises_scored, 3)
         for name, s in self.faults.items():
             for key in ("precision", "recall", "f1", "false_alarm_rate"):
                 value = getattr(s, key)
@@ -120,6 +154,8 @@ def score_clip(label: dict[str, Any], report: dict[str, Any]) -> ClipResult:
         labelled=dict(label.get("faults", {})),
         misplaced=misplaced,
         camera=report.get("view", {}).get("camera", ""),
+        exercise_labelled=label.get("exercise", ""),
+        exercise_found=(report.get("exercise") or {}).get("name", ""),
     )
 
 
@@ -162,6 +198,10 @@ def table(ev: Evaluation) -> str:
             f"{_fmt(s.recall)}  {_fmt(s.f1)} {_fmt(s.false_alarm_rate)}"
         )
     lines.append(f"rep count exact: {ev.reps_exact}/{ev.reps_scored}")
+    lines.append(
+        f"exercise told right: {ev.exercises_right}/{ev.exercises_scored} "
+        "(by profile: a kettlebell deadlift is judged as a deadlift)"
+    )
     lines.append("")
     head = " ".join(f"{v:>8}" for v in short.values())
     lines.append(f"{'clip':<34}{'view':<14}{'reps':>9} {head}")
@@ -177,9 +217,12 @@ def table(ev: Evaluation) -> str:
             cells.append(f"{lab}/{got}{mark:<1}".rjust(8))
         reps = f"{c.reps_found}/{'?' if c.reps_labelled is None else c.reps_labelled}"
         mark = "!" if c.reps_labelled is not None and c.reps_labelled != c.reps_found else " "
+        notes = [f"outside labelled reps: {', '.join(c.misplaced)}"] if c.misplaced else []
+        if c.exercise_right is False:
+            notes.append(f"exercise: {c.exercise_labelled} labelled, {c.exercise_found} found")
         lines.append(
             f"{c.file:<34}{(c.camera or c.view):<14}{reps:>8}{mark} {' '.join(cells)}"
-            + (f"  outside labelled reps: {', '.join(c.misplaced)}" if c.misplaced else "")
+            + "".join(f"  {n}" for n in notes)
         )
     lines.append(
         "cells: labelled/found (P present, - absent, ? unclear); ! marks a miss; "
