@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from synthetic import make_track
@@ -91,3 +92,15 @@ def test_summary_counts_in_words():
     head = summary_lines(Analysis(report, track, signals, cfg))[0]
     assert ", 1 rep, " in head and head.endswith(", 0 faults"), head
     assert counted(2, "fault") == "2 faults" and counted(1, "fault") == "1 fault"
+
+
+def test_a_borderline_call_says_so():
+    _, track = make_track(["clean", "rounded"], fps=30)
+    cfg = load_config()
+    signals, report = judge_track(track, cfg)
+    (fault,) = report.faults
+    shaky = replace(report, faults=[replace(fault, confidence=0.6)])
+    lines = summary_lines(Analysis(shaky, track, signals, cfg))
+    assert any(f"[{fault.severity}, borderline]" in line for line in lines), lines
+    clear = summary_lines(Analysis(report, track, signals, cfg))
+    assert not any("borderline" in line for line in clear), clear

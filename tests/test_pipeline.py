@@ -9,6 +9,7 @@ from synthetic import make_track, track_from_motion
 from hingecheck import judge_track, load_config
 from hingecheck.kinematics import compute_signals
 from hingecheck.records import FAULT_TYPES
+from hingecheck.rules import is_borderline
 from hingecheck.synth import RepSpec, hinge_motion
 
 CFG = load_config()
@@ -75,6 +76,21 @@ def test_each_rule_fires_on_its_fault_in_its_rep_only(kind, fault):
     assert f.start_s <= truth["end_s"] and f.end_s >= truth["start_s"]
     assert f.severity in ("mild", "moderate", "severe")
     assert f.message and f.cue
+    # A clear fault (the synth's default size) is no borderline call.
+    assert not is_borderline(f), f.confidence
+
+
+def test_a_smaller_fault_is_a_less_certain_call():
+    sizes = (0.25, 0.9)
+    calls = []
+    for size in sizes:
+        specs = [RepSpec("clean"), RepSpec("hyperextension", severity=size), RepSpec("clean")]
+        _, report = judge_track(track_from_motion(hinge_motion(specs, 30.0)), CFG)
+        (fault,) = report.faults
+        calls.append(fault)
+    small, large = calls
+    assert 0.5 <= small.confidence < large.confidence <= 1.0
+    assert small.value < large.value
 
 
 def test_clean_set_is_silent():

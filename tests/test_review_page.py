@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -262,3 +263,14 @@ def test_index_over_a_folder(built, tmp_path):
     for f in result.report.faults:
         per_type[f.type] += 1
     assert {k: int(v) for k, v in counts[: len(LABELS)] if int(v)} == per_type
+
+
+def test_a_borderline_call_is_marked_on_its_card(built, tmp_path):
+    result, video, _ = built
+    first = result.report.faults[0]
+    shaky = replace(result, report=replace(result.report, faults=[replace(first, confidence=0.6)]))
+    html = render_review(page_data(shaky, video, tmp_path, video.stem))
+    assert html.count('class="sev sev-borderline"') == 1 and "60 % would cross it" in html
+    assert 'class="sev sev-borderline"' not in render_review(
+        page_data(result, video, tmp_path, video.stem)
+    )

@@ -135,7 +135,7 @@ class Fault:
     phase: str  # where in the rep: "descent", "bottom", "ascent", "top"
     message: str
     cue: str
-    confidence: float = 1.0
+    confidence: float = 1.0  # chance a repeat of the movement reads past the threshold too
 
 
 @dataclass(frozen=True)
