@@ -28,10 +28,11 @@ _SEVERE_EXCESS = {
 
 
 # How much each rule's reading moves from rep to rep when one lifter repeats the same movement
-# (measured on three clean 10-rep kettlebell deadlift sessions and one squatted one, shared
-# clips): per-rep 75th-percentile bow SD 0.002-0.004, trunk lean at the bottom SD 1.2-4.0 deg,
-# best lockout extension SD 1.2-2.9 deg, trunk lean at the top SD 1.3-2.0 deg. Values at the
-# upper end, so a reading near its threshold is not called certain.
+# (measured on one lifter's three clean 10-rep kettlebell deadlift sessions and a squatted one,
+# real test clips; more lifters would firm these up): per-rep 75th-percentile bow SD
+# 0.002-0.004, trunk lean at the bottom SD 1.2-4.0 deg, best lockout extension SD 1.2-2.9 deg,
+# trunk lean at the top SD 1.3-2.0 deg. Values at the upper end, so a reading near its
+# threshold is not called certain.
 _REPEAT_SD = {
     "lumbar_rounding": 0.004,
     "squat_like_knee_bend": 3.0,
