@@ -13,6 +13,9 @@ from hingecheck.cli import main
 from hingecheck.cmd_analyze import summary_lines
 from hingecheck.config import load_config
 from hingecheck.cues import counted
+from hingecheck.records import BORDERLINE
+from hingecheck.rules import _REPEAT_SD, confidence
+from hingecheck.writers import srt_text
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -104,3 +107,7 @@ def test_a_borderline_call_says_so():
     assert any(f"[{fault.severity}, borderline]" in line for line in lines), lines
     clear = summary_lines(Analysis(report, track, signals, cfg))
     assert not any("borderline" in line for line in clear), clear
+    assert f"({fault.severity}, borderline)" in srt_text(shaky)  # the captions say so too
+    # "Borderline" is a reading within one rep-to-rep spread of the line.
+    spread = _REPEAT_SD[fault.type]
+    assert confidence(fault.type, spread) == pytest.approx(BORDERLINE, abs=1e-4)

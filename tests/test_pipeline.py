@@ -9,7 +9,6 @@ from synthetic import make_track, track_from_motion
 from hingecheck import judge_track, load_config
 from hingecheck.kinematics import compute_signals
 from hingecheck.records import FAULT_TYPES
-from hingecheck.rules import is_borderline
 from hingecheck.synth import RepSpec, hinge_motion
 
 CFG = load_config()
@@ -77,7 +76,7 @@ def test_each_rule_fires_on_its_fault_in_its_rep_only(kind, fault):
     assert f.severity in ("mild", "moderate", "severe")
     assert f.message and f.cue
     # A clear fault (the synth's default size) is no borderline call.
-    assert not is_borderline(f), f.confidence
+    assert not f.borderline, f.confidence
 
 
 def test_a_smaller_fault_is_a_less_certain_call():

@@ -14,7 +14,6 @@ from .config import load_config
 from .cues import LABELS, clock, counted
 from .errors import InputError
 from .exercise import EXERCISES
-from .rules import is_borderline
 from .writers import write_csv, write_json, write_srt
 
 
@@ -133,7 +132,7 @@ def summary_lines(result: Analysis) -> list[str]:
         for f in faults:
             lines.append(
                 f"  Rep {f.rep}, {clock(f.start_s)}-{clock(f.end_s)}: {f.message} "
-                f"[{f.severity}{', borderline' if is_borderline(f) else ''}]. {f.cue}"
+                f"[{f.grade}]. {f.cue}"
             )
     lines += [f"warning: {w}" for w in rep.warnings]
     return lines

@@ -212,7 +212,7 @@ def _announce(lf: LiveFault, opts: LiveOptions, beeper: Beeper | None) -> None:
     f = lf.fault
     if not opts.quiet:
         print(
-            f"rep {f.rep} at {clock(f.peak_s)}: {LABELS[f.type]} [{f.severity}]. {f.cue}",
+            f"rep {f.rep} at {clock(f.peak_s)}: {LABELS[f.type]} [{f.grade}]. {f.cue}",
             flush=True,
         )
     if beeper is not None:

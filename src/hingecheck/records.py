@@ -120,6 +120,11 @@ class Rep:
     complete: bool = True  # False when the clip ends before the lifter stands back up
 
 
+# A call whose typical reading sits within one rep-to-rep spread of its threshold (confidence
+# below the normal CDF at 1, see rules.confidence) could well read the other way on a repeat.
+BORDERLINE = 0.8413
+
+
 @dataclass(frozen=True)
 class Fault:
     """One fault event inside a rep."""
@@ -136,6 +141,16 @@ class Fault:
     message: str
     cue: str
     confidence: float = 1.0  # chance a repeat of the movement reads past the threshold too
+
+    @property
+    def borderline(self) -> bool:
+        """A call a repeat of the same movement could well read the other way."""
+        return self.confidence < BORDERLINE
+
+    @property
+    def grade(self) -> str:
+        """Severity as people read it: "moderate", or "moderate, borderline"."""
+        return f"{self.severity}, borderline" if self.borderline else self.severity
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         trunk_len=trunk_len, lean_at=np.round(np.nan_to_num(lean_at)).astype(int),
         hip_angle=sig.hip_angle, knee_angle=sig.knee_angle, trunk_lean=sig.trunk_lean,
         facing=sig.facing, rounding=rounding, banners=shown.reshape(n, len(faults)),
-        fault_text=[f"{LABELS.get(f.type, f.type)} - {f.severity}" for f in faults],
+        fault_text=[f"{LABELS.get(f.type, f.type)} - {f.grade}" for f in faults],
         fault_color=[draw.FAULT_COLORS.get(f.type, draw.WHITE) for f in faults],
         rep_title=titles, rep_sub=phase, judged=report.view.judged,
         reason=report.view.reason or "this view cannot be judged", strip=strip, playhead=playhead,

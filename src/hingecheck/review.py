@@ -23,7 +23,6 @@ from .analyze import Analysis
 from .cues import LABELS, clock
 from .errors import InputError
 from .records import FAULT_TYPES, Rep, Report, Signals, Track
-from .rules import is_borderline
 from .writers import write_text
 
 # One colour per fault type, distinct for the common colour-vision deficiencies.
@@ -95,9 +94,7 @@ def template_env():
     )
     env.filters["clock"] = clock
     env.filters["deg"] = lambda v: "–" if v is None else f"{v:.0f}°"
-    env.globals.update(
-        LABELS=LABELS, COLOURS=COLOURS, FAULT_TYPES=FAULT_TYPES, is_borderline=is_borderline
-    )
+    env.globals.update(LABELS=LABELS, COLOURS=COLOURS, FAULT_TYPES=FAULT_TYPES)
     return env
 
 

@@ -49,15 +49,6 @@ def confidence(fault_type: str, excess: float) -> float:
     return float(ndtr(excess / _REPEAT_SD[fault_type]))
 
 
-# A reading within one rep-to-rep spread of its threshold is a borderline call.
-BORDERLINE = float(ndtr(1.0))
-
-
-def is_borderline(fault: Fault) -> bool:
-    """A call a repeat of the same movement could well read the other way (confidence < 0.84)."""
-    return fault.confidence < BORDERLINE
-
-
 def severity(fault_type: str, excess: float, duration_s: float) -> str:
     """mild / moderate / severe from how far past the threshold and for how long."""
     score = excess / _SEVERE_EXCESS[fault_type] + min(duration_s, 1.5) / 3.0

@@ -109,7 +109,7 @@ def srt_text(report: Report) -> str:
         end = max(f.end_s, f.start_s + 1.0)
         blocks.append(
             f"{i}\n{_srt_time(f.start_s)} --> {_srt_time(end)}\n"
-            f"Rep {f.rep}: {LABELS[f.type]} ({f.severity})\n{f.cue}\n"
+            f"Rep {f.rep}: {LABELS[f.type]} ({f.grade})\n{f.cue}\n"
         )
     return "\n".join(blocks)
 
