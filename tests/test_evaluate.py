@@ -81,3 +81,14 @@ def test_exercise_is_scored_by_the_profile_it_selects():
     text = table(ev)
     assert "exercise told right: 2/3" in text
     assert "exercise: stiff_leg_deadlift labelled, deadlift found" in text
+
+
+def test_confident_calls_are_scored_apart_from_borderline_ones():
+    borderline_alarm = {"type": "lockout_hyperextension", "peak_s": 3.0, "confidence": 0.6}
+    sure_hit = {"type": "lumbar_rounding", "peak_s": 5.0, "confidence": 0.97}
+    ev = tally([score_clip(LABEL, _report([borderline_alarm, sure_hit]))])
+    assert ev.faults["lockout_hyperextension"].fp == 1
+    assert ev.confident["lockout_hyperextension"].fp == 0  # dropped as borderline
+    assert ev.confident["lumbar_rounding"].tp == 1
+    assert ev.figures()["lumbar_rounding.confident_precision"] == 1.0
+    assert "confident calls only" in table(ev)

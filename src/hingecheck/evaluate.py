@@ -4,7 +4,8 @@ Per fault, at clip level: a clip labelled "present" is a true positive when the 
 fault, "absent" a false positive when it has it; "unclear" is not scored. Rep counts are scored
 where the label gives one. Where labels name the reps that show a fault (`fault_reps`), each
 reported fault is checked to fall inside one of them. The exercise told from the movement is
-scored against the labelled one, by the profile each selects.
+scored against the labelled one, by the profile each selects. The confident calls alone (not
+borderline) are scored too: what a coach who skips the borderline ones would see.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .records import FAULT_TYPES
+from .records import BORDERLINE, FAULT_TYPES
 
 # Label names -> the profile that judges them. A stiff-leg deadlift keeps the knees as nearly
 # straight as a Romanian one; a kettlebell deadlift moves like a deadlift and shares its profile
@@ -71,6 +72,7 @@ class ClipResult:
     reps_found: int
     found: dict[str, bool]
     labelled: dict[str, str]
+    found_confident: dict[str, bool] = field(default_factory=dict)  # not borderline
     misplaced: list[str] = field(default_factory=list)  # faults outside labelled reps
     camera: str = ""
     error: str = ""
@@ -91,6 +93,7 @@ class Evaluation:
 
     clips: list[ClipResult]
     faults: dict[str, FaultScore]
+    confident: dict[str, FaultScore] = field(default_factory=dict)  # borderline calls dropped
 
     @property
     def reps_scored(self) -> int:
@@ -122,6 +125,9 @@ class Evaluation:
                 value = getattr(s, key)
                 if value is not None:
                     out[f"{name}.{key}"] = round(value, 3)
+        for name, s in self.confident.items():
+            if s.precision is not None:
+                out[f"{name}.confident_precision"] = round(s.precision, 3)
         return out
 
 
@@ -136,8 +142,10 @@ def _rep_of(t: float, windows: list[list[float]], slack: float = 0.3) -> int | N
 def score_clip(label: dict[str, Any], report: dict[str, Any]) -> ClipResult:
     """Compare one report (its JSON form) with one clip's label."""
     found = {k: False for k in FAULT_TYPES}
+    confident = dict(found)
     for f in report.get("faults", []):
         found[f["type"]] = True
+        confident[f["type"]] |= f.get("confidence", 1.0) >= BORDERLINE
     reps_found = sum(1 for r in report.get("reps", []) if r.get("complete", True))
     misplaced = []
     windows = label.get("rep_windows") or []
@@ -152,6 +160,7 @@ def score_clip(label: dict[str, Any], report: dict[str, Any]) -> ClipResult:
         reps_found=reps_found,
         found=found,
         labelled=dict(label.get("faults", {})),
+        found_confident=confident,
         misplaced=misplaced,
         camera=report.get("view", {}).get("camera", ""),
         exercise_labelled=label.get("exercise", ""),
@@ -159,28 +168,40 @@ def score_clip(label: dict[str, Any], report: dict[str, Any]) -> ClipResult:
     )
 
 
+def _count(s: FaultScore, label: str, found: bool) -> None:
+    if label == "present":
+        s.tp += found
+        s.fn += not found
+    elif label == "absent":
+        s.fp += found
+        s.tn += not found
+
+
 def tally(clips: list[ClipResult]) -> Evaluation:
-    """Sum clip results into per-fault scores."""
+    """Sum clip results into per-fault scores, for all calls and for the confident ones."""
     scores = {k: FaultScore() for k in FAULT_TYPES}
+    confident = {k: FaultScore() for k in FAULT_TYPES}
     for c in clips:
         if c.error:
             continue
         for k in FAULT_TYPES:
             label = c.labelled.get(k, "unclear")
-            s = scores[k]
-            if label == "present":
-                s.tp += c.found[k]
-                s.fn += not c.found[k]
-            elif label == "absent":
-                s.fp += c.found[k]
-                s.tn += not c.found[k]
+            _count(scores[k], label, c.found[k])
+            _count(confident[k], label, c.found_confident.get(k, c.found[k]))
         for m in c.misplaced:
             scores[m.split("@")[0]].outside_labelled_rep += 1
-    return Evaluation(clips, scores)
+    return Evaluation(clips, scores, confident)
 
 
 def _fmt(v: float | None) -> str:
     return "  -  " if v is None else f"{v:5.2f}"
+
+
+def _score_line(name: str, s: FaultScore) -> str:
+    return (
+        f"{name:<24}{s.tp:>3} {s.fp:>3} {s.fn:>3} {s.tn:>3}  {_fmt(s.precision)} "
+        f"{_fmt(s.recall)}  {_fmt(s.f1)} {_fmt(s.false_alarm_rate)}"
+    )
 
 
 def table(ev: Evaluation) -> str:
@@ -191,12 +212,13 @@ def table(ev: Evaluation) -> str:
         "missing_lockout": "lockout",
         "lockout_hyperextension": "hyper",
     }
-    lines = ["fault                    TP  FP  FN  TN  prec  recall  F1    false-alarm"]
+    head = "TP  FP  FN  TN  prec  recall  F1    false-alarm"
+    lines = [f"fault                    {head}"]
     for name, s in ev.faults.items():
-        lines.append(
-            f"{name:<24}{s.tp:>3} {s.fp:>3} {s.fn:>3} {s.tn:>3}  {_fmt(s.precision)} "
-            f"{_fmt(s.recall)}  {_fmt(s.f1)} {_fmt(s.false_alarm_rate)}"
-        )
+        lines.append(_score_line(name, s))
+    if ev.confident:
+        lines.append("confident calls only (borderline calls dropped):")
+        lines += [_score_line(name, s) for name, s in ev.confident.items()]
     lines.append(f"rep count exact: {ev.reps_exact}/{ev.reps_scored}")
     lines.append(
         f"exercise told right: {ev.exercises_right}/{ev.exercises_scored} "
