@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .records import BORDERLINE, FAULT_TYPES
+from .records import FAULT_TYPES, is_borderline
 
 # Label names -> the profile that judges them. A stiff-leg deadlift keeps the knees as nearly
 # straight as a Romanian one; a kettlebell deadlift moves like a deadlift and shares its profile
@@ -145,7 +145,7 @@ def score_clip(label: dict[str, Any], report: dict[str, Any]) -> ClipResult:
     confident = dict(found)
     for f in report.get("faults", []):
         found[f["type"]] = True
-        confident[f["type"]] |= f.get("confidence", 1.0) >= BORDERLINE
+        confident[f["type"]] |= not is_borderline(f.get("confidence", 1.0))
     reps_found = sum(1 for r in report.get("reps", []) if r.get("complete", True))
     misplaced = []
     windows = label.get("rep_windows") or []
@@ -212,8 +212,7 @@ def table(ev: Evaluation) -> str:
         "missing_lockout": "lockout",
         "lockout_hyperextension": "hyper",
     }
-    head = "TP  FP  FN  TN  prec  recall  F1    false-alarm"
-    lines = [f"fault                    {head}"]
+    lines = ["fault                    TP  FP  FN  TN  prec  recall  F1    false-alarm"]
     for name, s in ev.faults.items():
         lines.append(_score_line(name, s))
     if ev.confident:

@@ -125,6 +125,12 @@ class Rep:
 BORDERLINE = 0.8413
 
 
+def is_borderline(confidence: float) -> bool:
+    """Compared at the 2 decimals the report's JSON keeps, so the terminal, a review page rebuilt
+    from the JSON and the evaluation all call the same faults borderline."""
+    return round(confidence, 2) < round(BORDERLINE, 2)
+
+
 @dataclass(frozen=True)
 class Fault:
     """One fault event inside a rep."""
@@ -145,7 +151,7 @@ class Fault:
     @property
     def borderline(self) -> bool:
         """A call a repeat of the same movement could well read the other way."""
-        return self.confidence < BORDERLINE
+        return is_borderline(self.confidence)
 
     @property
     def grade(self) -> str:
