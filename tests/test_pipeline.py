@@ -119,6 +119,39 @@ def test_front_view_is_not_judged():
     assert any("faces the lifter" in w for w in report.warnings)
 
 
+def _spread(track, frames: np.ndarray, half_width: float = 0.06) -> None:
+    """Misread these frames as facing the camera: shoulders and hips spread across the image."""
+    lm = track.landmarks
+    for left, right in ((11, 12), (23, 24)):
+        mid = 0.5 * (lm[frames, left, 0] + lm[frames, right, 0])
+        lm[frames, left, 0] = mid - half_width
+        lm[frames, right, 0] = mid + half_width
+
+
+def test_a_few_misread_upright_frames_do_not_turn_a_side_view_to_front():
+    # A clip that shows the lifter bent over, with the model misreading 6 upright frames (a
+    # plate hiding the hips, the head cut off at lockout): still a side view, still judged.
+    motion = hinge_motion([RepSpec(pause_s=0.0)] * 3, 30.0, lead_in_s=0.0, lead_out_s=0.0)
+    track = track_from_motion(motion)
+    upright = np.abs(compute_signals(track, CFG.signals).trunk_lean) < 25.0
+    first_top = np.flatnonzero(upright[1:] & ~upright[:-1])[0] + 1  # just risen from a rep
+    glitch = np.arange(first_top, first_top + 6)
+    track.present[upright] = False
+    track.present[glitch] = True
+    _spread(track, glitch)
+    _, report = judge_track(track, CFG)
+    assert report.view.camera == "side" and report.view.judged
+
+
+def test_landmarks_outside_the_picture_do_not_decide_the_view():
+    _, track = make_track(["clean"] * 2)
+    upright = np.flatnonzero(np.abs(compute_signals(track, CFG.signals).trunk_lean) < 25.0)
+    _spread(track, upright)
+    track.landmarks[upright, 11:13, 1] = -0.05  # shoulders cut off by the top of the frame
+    _, report = judge_track(track, CFG)
+    assert report.view.camera == "side"
+
+
 def test_nobody_in_view_is_reported_not_judged():
     _, track = make_track(["clean"])
     track.present[:] = False

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .config import ViewConfig
+from .filters import frame_rate
 from .records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER, Signals, Track, View
+
+# Upright frames needed to judge the view from them: about one held lockout.
+_MIN_UPRIGHT_S = 0.5
 
 FRONT_REASON = "camera faces the lifter: film from the side to judge back and hips"
 NOBODY_REASON = "no one in view: film the whole lifter from the side"
@@ -19,18 +23,18 @@ def apparent_width(track: Track) -> np.ndarray:
     """
     scale = np.array([track.info.width, track.info.height], dtype=np.float64)
     # Only the four landmarks used, not all 33 (this is most of the view's cost on a long set).
-    ls, rs, lh, rh = np.moveaxis(
-        track.landmarks[:, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP], :2].astype(np.float64) * scale,
-        1,
-        0,
-    )
+    xy = track.landmarks[:, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP], :2]
+    ls, rs, lh, rh = np.moveaxis(xy.astype(np.float64) * scale, 1, 0)
     shoulders = np.linalg.norm(ls - rs, axis=1)
     hips = np.linalg.norm(lh - rh, axis=1)
     mid_s = 0.5 * (ls + rs)
     mid_h = 0.5 * (lh + rh)
     trunk = np.linalg.norm(mid_s - mid_h, axis=1)
     width = 0.5 * (shoulders + hips) / np.where(trunk > 0, trunk, np.nan)
-    width[~track.present] = np.nan
+    # A landmark outside the picture is the model's guess (a head and shoulders cut off at
+    # lockout), not a measurement of the view.
+    inside = ((xy >= 0) & (xy <= 1)).all(axis=(1, 2))
+    width[~track.present | ~inside] = np.nan
     return width
 
 
@@ -42,7 +46,10 @@ def classify_view(track: Track, signals: Signals, cfg: ViewConfig) -> View:
     width = apparent_width(track)
     upright = np.abs(signals.trunk_lean) < 25.0
     sample = width[upright & np.isfinite(width)]
-    if sample.size < 5:
+    # Standing is held (a set-up, a lockout): fewer upright frames than that are the model
+    # misreading a bent-over lifter in passing, so the whole set is used instead (bent over,
+    # a camera in front sees the trunk foreshortened, which only widens its reading).
+    if sample.size < _MIN_UPRIGHT_S * frame_rate(track.t):
         sample = width[np.isfinite(width)]
     if sample.size == 0:
         return View("unknown", signals.side, False, NOBODY_REASON)
