@@ -119,6 +119,21 @@ def test_front_view_is_not_judged():
     assert any("faces the lifter" in w for w in report.warnings)
 
 
+def test_a_misplaced_hip_is_dropped_not_read_as_a_bend():
+    # A plate hides the hips at lockout and the model puts them halfway down the thighs for
+    # 5 frames: the thigh and trunk jump in length, so those frames are bridged, not believed.
+    motion, track = make_track(["clean"] * 3)
+    truth = compute_signals(track, CFG.signals)
+    i = int(np.searchsorted(track.t, motion.reps[1]["top_s"] + 0.3))
+    glitch = slice(i, i + 5)
+    lm = track.landmarks
+    for hip, knee in ((23, 25), (24, 26)):
+        lm[glitch, hip, :2] = 0.5 * (lm[glitch, hip, :2] + lm[glitch, knee, :2]) + [0.03, 0.0]
+    signals, report = judge_track(track, CFG)
+    assert np.nanmax(np.abs(signals.hip_flexion - truth.hip_flexion)) < 5.0
+    assert len(report.reps) == 3 and report.faults == []
+
+
 def _spread(track, frames: np.ndarray, half_width: float = 0.06) -> None:
     """Misread these frames as facing the camera: shoulders and hips spread across the image."""
     lm = track.landmarks

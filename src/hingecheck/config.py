@@ -39,6 +39,8 @@ class SignalConfig:
     outlier_window_s: float
     bow_t0: float
     bow_t1: float
+    bone_tolerance: float
+    bone_window_s: float
 
 
 @dataclass(frozen=True)

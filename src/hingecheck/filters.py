@@ -22,10 +22,7 @@ def hampel(x: np.ndarray, window: int, n_mads: float) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.shape[0] < 3 or window < 3:
         return x.copy()
-    half = window // 2
-    pad = [(half, half)] + [(0, 0)] * (x.ndim - 1)
-    padded = np.pad(x, pad, mode="edge")
-    windows = sliding_window_view(padded, window, axis=0)  # (N, ..., W)
+    windows = _windows(x, window)  # (N, ..., W)
     med = _nanmedian_last(windows)
     mad = 1.4826 * _nanmedian_last(np.abs(windows - med[..., None]))
     # A floor on the MAD keeps a perfectly still stretch from flagging every tiny wobble.
@@ -33,6 +30,18 @@ def hampel(x: np.ndarray, window: int, n_mads: float) -> np.ndarray:
     out = x.copy()
     out[np.abs(x - med) > n_mads * scale] = np.nan
     return out
+
+
+def running_median(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred running median over `window` samples along axis 0, ignoring NaN."""
+    return _nanmedian_last(_windows(np.asarray(x, dtype=np.float64), window))
+
+
+def _windows(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred windows of x along axis 0, edges padded by repetition: (N, ..., window)."""
+    half = window // 2
+    padded = np.pad(x, [(half, half)] + [(0, 0)] * (x.ndim - 1), mode="edge")
+    return sliding_window_view(padded, window, axis=0)
 
 
 def _nanmedian_last(windows: np.ndarray) -> np.ndarray:

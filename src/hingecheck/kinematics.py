@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import SignalConfig
-from .filters import clean, runs
+from .filters import clean, frame_rate, running_median, runs
 from .outline import bow
 from .records import (
     L_ANKLE,
@@ -80,6 +80,28 @@ def chain_points(track: Track, cfg: SignalConfig) -> tuple[np.ndarray, str, int]
     return pts, side, facing
 
 
+def misplaced_joints(
+    t: np.ndarray, pts: np.ndarray, window_s: float, tolerance: float
+) -> np.ndarray:
+    """Frames where the thigh or the trunk suddenly changes length: a joint put in the wrong
+    place (a plate over the hips, a head cut off), since bones keep their length.
+
+    pts: (N, 4, 2) shoulder, hip, knee, ankle. A length further than `tolerance` (a share of
+    its median over the set) from its running median over `window_s` is flagged; the slow
+    change of a limb turning toward an oblique camera follows the running median.
+    """
+    window = max(3, int(round(window_s * frame_rate(t))) | 1)
+    out = np.zeros(len(t), dtype=bool)
+    for a, b in ((1, 2), (0, 1)):  # hip-knee, shoulder-hip
+        length = np.linalg.norm(pts[:, a] - pts[:, b], axis=1)
+        if not np.isfinite(length).any():
+            continue
+        jump = np.abs(length - running_median(length, window))
+        with np.errstate(invalid="ignore"):
+            out |= jump > tolerance * np.nanmedian(length)
+    return out
+
+
 def signals_from_points(
     t: np.ndarray, pts: np.ndarray, back_bow: np.ndarray, side: str, facing: int
 ) -> Signals:
@@ -108,6 +130,7 @@ def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
     """Clean and smooth the chosen side's landmarks, then measure angles and the back's bow."""
     t = track.t
     pts, side, facing = chain_points(track, cfg)
+    pts[misplaced_joints(t, pts, cfg.bone_window_s, cfg.bone_tolerance)] = np.nan
     opts = dict(
         window_s=cfg.outlier_window_s,
         n_mads=cfg.outlier_mads,
