@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import asdict
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -19,6 +18,7 @@ import cv2
 import numpy as np
 import pytest
 from synthetic import make_track
+from videos import write_video
 
 from hingecheck.cli import main
 from hingecheck.config import load_config
@@ -27,28 +27,7 @@ from hingecheck.synth import RepSpec, hinge_motion, render_frames
 from hingecheck.track import cache_key, save_track
 
 W, H, FPS = 160, 120, 10
-MS = Fraction(1, 1000)
 OUTPUT_SUFFIXES = (".json", ".csv", ".srt", ".html", ".mp4", ".npz", ".part")
-
-
-def write_video(path: Path, frames, fps: float = FPS, times_s=None, faststart=False) -> Path:
-    """H.264 mp4 from RGB frames; `times_s` gives each frame's own time (variable frame rate)."""
-    frames = list(frames)
-    opts = {"movflags": "+faststart"} if faststart else {}
-    with av.open(str(path), "w", options=opts) as out:
-        stream = out.add_stream("libx264", rate=int(round(fps)))
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"preset": "ultrafast", "g": "10"}
-        if times_s is not None:
-            stream.codec_context.time_base = MS
-        for i, img in enumerate(frames):
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
-            if times_s is not None:
-                vf.pts, vf.time_base = int(round(times_s[i] * 1000)), MS
-            out.mux(stream.encode(vf))
-        out.mux(stream.encode(None))
-    return path
 
 
 def figure(reps=("clean",), fps: float = FPS, width=W, height=H, **kw):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
-import av
 import numpy as np
 import pytest
+from videos import write_video
 
 from hingecheck import analyze, parallel
 from hingecheck.config import load_config
@@ -19,26 +18,13 @@ from hingecheck.track import PosePass, stack_track
 FPS = 15
 
 
-def write_video(path: Path, frames, fps: int = FPS) -> Path:
-    """H.264 with a keyframe every 10 frames, so a chunk's seek lands before its start."""
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"preset": "ultrafast", "g": "10"}
-        for img in frames:
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
-        out.mux(stream.encode(None))
-    return path
-
-
 @pytest.fixture(scope="module")
 def straddling(tmp_path_factory):
     """Two reps; the chunk boundary (half the duration) falls in the middle of the second."""
     reps = [RepSpec("clean", duration_s=2.0, pause_s=0.4), RepSpec("squat", duration_s=3.0)]
     motion = hinge_motion(reps, FPS, lead_in_s=0.8, lead_out_s=1.6)
     frames = list(render_frames(motion, width=160, height=120))
-    video = write_video(tmp_path_factory.mktemp("par") / "set.mp4", frames)
+    video = write_video(tmp_path_factory.mktemp("par") / "set.mp4", frames, FPS)
     return video, motion
 
 
