@@ -81,10 +81,11 @@ def report(evals: dict[str, Evaluation]) -> str:
     """The headline figures side by side, then every clip whose outcome differs from the
     original's."""
     names = list(evals)
-    keys = sorted({k for ev in evals.values() for k in ev.figures()})
+    figures = {n: ev.figures() for n, ev in evals.items()}
+    keys = sorted({k for f in figures.values() for k in f})
     lines = [f"{'figure':42s}" + "".join(f"{n:>10s}" for n in names)]
     for key in keys:
-        cells = [evals[n].figures().get(key) for n in names]
+        cells = [figures[n].get(key) for n in names]
         lines.append(f"{key:42s}" + "".join(f"{'-' if v is None else v:>10}" for v in cells))
     lines.append(
         f"{'reps exact (clips)':42s}"
