@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .records import PROFILE_POINTS
+from .records import L_HEEL, L_SHOULDER, L_TOE, NOSE, PROFILE_POINTS, R_HEEL, R_SHOULDER, R_TOE
 
 # How far from the line to search, as a share of trunk length: a thick trunk seen from the
 # side is about 0.35-0.45 of its length deep; 0.6 leaves room for a rounded back and clothing.
@@ -19,7 +19,19 @@ _STEPS = 64
 _T = np.linspace(0.0, 1.0, PROFILE_POINTS)
 
 
-def back_normal(hip: np.ndarray, shoulder: np.ndarray, facing: int) -> np.ndarray:
+def frame_facing(lm: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """Per frame, +1 if the lifter faces +x: toes ahead of heels, else the nose ahead of the
+    shoulders. lm: (N, 33, >=2) normalised landmarks, vis: (N, 33). The outline is traced on
+    the side opposite this direction."""
+    toes = lm[:, [L_TOE, R_TOE], 0] - lm[:, [L_HEEL, R_HEEL], 0]
+    weights = vis[:, [L_TOE, R_TOE]] + vis[:, [L_HEEL, R_HEEL]]
+    foot = np.nansum(toes * weights, axis=1)
+    nose = lm[:, NOSE, 0] - 0.5 * (lm[:, L_SHOULDER, 0] + lm[:, R_SHOULDER, 0])
+    by_nose = np.where(nose >= 0, 1, -1)
+    return np.where(np.abs(foot) > 1e-4, np.where(foot > 0, 1, -1), by_nose).astype(np.int8)
+
+
+def back_normal(hip: np.ndarray, shoulder: np.ndarray, facing: int | np.ndarray) -> np.ndarray:
     """Unit vector(s) perpendicular to hip->shoulder pointing to the lifter's back (pixels, y down).
 
     Standing and facing +x, the back is at -x; bent over facing +x, it is up (-y).

@@ -14,19 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
-from .outline import back_profile
+from .outline import back_profile, frame_facing
 from .records import (
-    L_HEEL,
     L_HIP,
     L_SHOULDER,
-    L_TOE,
     N_LANDMARKS,
-    NOSE,
     PROFILE_POINTS,
-    R_HEEL,
     R_HIP,
     R_SHOULDER,
-    R_TOE,
 )
 
 MODEL_NAME = "pose_landmarker_full.task"
@@ -85,17 +80,6 @@ def _empty(people: int = 0) -> FramePose:
         people,
         False,
     )
-
-
-def facing_from_landmarks(lm: np.ndarray, vis: np.ndarray) -> int:
-    """+1 if the lifter faces +x: toes ahead of heels, else the nose ahead of the shoulders."""
-    toes = lm[[L_TOE, R_TOE], 0] - lm[[L_HEEL, R_HEEL], 0]
-    weights = vis[[L_TOE, R_TOE]] + vis[[L_HEEL, R_HEEL]]
-    foot = float(np.nansum(toes * weights))
-    if abs(foot) > 1e-4:
-        return 1 if foot > 0 else -1
-    nose = lm[NOSE, 0] - 0.5 * (lm[L_SHOULDER, 0] + lm[R_SHOULDER, 0])
-    return 1 if nose >= 0 else -1
 
 
 def _landmarker(path: Path, video: bool, num_poses: int, min_presence: float, masks: bool):
@@ -208,7 +192,7 @@ class PoseEstimator:
             scale = np.array([w, h], np.float32)
             hip = 0.5 * (lm[L_HIP, :2] + lm[R_HIP, :2]) * scale
             shoulder = 0.5 * (lm[L_SHOULDER, :2] + lm[R_SHOULDER, :2]) * scale
-            profile = back_profile(mask_arr, hip, shoulder, facing_from_landmarks(lm, v))
+            profile = back_profile(mask_arr, hip, shoulder, int(frame_facing(lm[None], v[None])[0]))
         return FramePose(lm, v, world, profile, people, True)
 
     def _choose(self, poses: list[np.ndarray], vis: list[np.ndarray]) -> int:
