@@ -62,6 +62,7 @@ def test_csv_srt_and_video(run):
         "hip_angle_deg",
         "knee_angle_deg",
         "trunk_lean_deg",
+        "back_line_lean_deg",
         "back_bow",
         "rep",
         "phase",

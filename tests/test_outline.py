@@ -1,9 +1,22 @@
-"""The back outline read from a mask, and its bow."""
+"""The back outline read from a mask: its bow, and the back line read at lockout."""
 
 import numpy as np
 
+from hingecheck.config import load_config
+from hingecheck.kinematics import back_line_lean, segment_angle
 from hingecheck.outline import back_normal, back_profile, bow
-from hingecheck.records import PROFILE_POINTS
+from hingecheck.records import (
+    L_ELBOW,
+    L_HEEL,
+    L_HIP,
+    L_SHOULDER,
+    L_TOE,
+    PROFILE_POINTS,
+    R_HEEL,
+    R_HIP,
+    R_SHOULDER,
+    R_TOE,
+)
 
 
 def _trunk_mask(bulge: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -57,3 +70,43 @@ def test_bow_ignores_missing_points_and_needs_enough_of_them():
     assert abs(b[0] - b[1]) < 0.01
     empty = np.full(PROFILE_POINTS, np.nan)
     assert np.isnan(bow(empty[None, :], 0.1, 0.6)[0])
+
+
+def _standing_back(lean_back_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A lifter facing +x leaning back by lean_back_deg: a 300 px trunk whose back edge runs
+    50 px behind the hip-shoulder line, with a 12 px lumbar hollow over its middle."""
+    h, w = 420, 320
+    a = np.radians(lean_back_deg)
+    hip = np.array([200.0, 360.0])
+    up = np.array([-np.sin(a), -np.cos(a)])  # hip -> shoulder
+    back = np.array([-np.cos(a), np.sin(a)])  # toward the lifter's back
+    yy, xx = np.mgrid[0:h, 0:w]
+    rel = np.stack([xx - hip[0], yy - hip[1]], axis=-1)
+    s, n = rel @ up / 300.0, rel @ back
+    hollow = 12.0 * np.sin(np.pi * np.clip((s - 0.3) / 0.35, 0.0, 1.0))
+    mask = (s > -0.2) & (s < 1.1) & (n > -70.0) & (n < 50.0 - hollow)
+    return mask.astype(np.float32), hip, hip + 300.0 * up
+
+
+def test_back_line_follows_the_outline_not_a_misplaced_hip():
+    # The hands and bar cover the hip at lockout and the model puts the landmark on the front
+    # of the pelvis: 25 px forward tilts the hip-shoulder line back by ~5 deg more.
+    cfg = load_config().signals
+    mask, hip, shoulder = _standing_back(10.0)
+    hip_seen = hip + np.array([25.0, 0.0])
+    size = (mask.shape[1], mask.shape[0])
+    lm = np.zeros((1, 33, 3))
+    for i, xy in ((L_HIP, hip_seen), (R_HIP, hip_seen), (L_SHOULDER, shoulder),
+                  (R_SHOULDER, shoulder), (L_HEEL, (190, 400)), (R_HEEL, (190, 400)),
+                  (L_TOE, (230, 405)), (R_TOE, (230, 405))):  # fmt: skip
+        lm[0, i, :2] = np.asarray(xy) / size
+    vis = (lm[..., 0] != 0).astype(float)  # the model saw the joints placed above
+    profile = back_profile(mask, hip_seen, shoulder, +1)[None]
+    seen_line = segment_angle(hip_seen[None], shoulder[None], 1)[0]
+    read = back_line_lean(lm, vis, profile, size, cfg)[0]
+    assert seen_line < -14.0  # the landmarks say 14+ deg back
+    assert abs(read - -10.0) < 1.5, read
+    # An arm hanging behind the trunk would be traced instead of the back: no reading there.
+    lm[0, L_ELBOW, :2] = (shoulder + 0.5 * (hip - shoulder) + [-90.0, 0.0]) / size
+    vis[0, L_ELBOW] = 1.0
+    assert np.isnan(back_line_lean(lm, vis, profile, size, cfg)[0])

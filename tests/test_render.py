@@ -91,6 +91,7 @@ def make_result(video: Path, judged: bool = True) -> Analysis:
         knee_angle=172 * full,
         trunk_lean=8 * full,
         back_bow=0 * full,
+        back_line_lean=8 * full,
         hip_knee_height=full,
         valid=np.ones(N, bool),
         side="left",

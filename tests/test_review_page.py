@@ -89,6 +89,7 @@ def make_set(
         knee_angle=180.0 - motion.knee_flexion_deg,
         trunk_lean=motion.trunk_incl_deg,
         back_bow=motion.lumbar_bow * 0.05,
+        back_line_lean=motion.trunk_incl_deg,
         hip_knee_height=np.ones(n),
         valid=np.ones(n, bool),
         side="left",

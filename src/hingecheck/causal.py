@@ -36,6 +36,9 @@ LANDMARK_EURO = EuroParams(min_cutoff=1.5, beta=10.0)
 # The back's bow, in trunk lengths (flat ~0, rounded ~0.03-0.05): a curvature, so noisier
 # than the landmarks: smoothed harder.
 BOW_EURO = EuroParams(min_cutoff=1.0, beta=20.0)
+# The back line's lean, in degrees (the trunk turns ~100 deg/s in a rep): 1.5 Hz at rest as
+# the landmarks, past 6 Hz at rep speed.
+LINE_EURO = EuroParams(min_cutoff=1.5, beta=0.05)
 
 
 def _alpha(cutoff: np.ndarray | float, dt: np.ndarray | float) -> np.ndarray:
@@ -95,14 +98,19 @@ def one_euro(
     return np.stack([f(float(ti), xi) for ti, xi in zip(t, x, strict=True)])
 
 
-def measure(track: Track, back_bow: np.ndarray, cfg: SignalConfig) -> Signals:
+def measure(
+    track: Track, back_bow: np.ndarray, back_line: np.ndarray, cfg: SignalConfig
+) -> Signals:
     """Signals of an already smoothed Track: `kinematics.compute_signals` minus its zero-phase
     outlier test and low-pass (which need the future), with the same side, facing, gap bridging
-    and angle definitions. back_bow: (N,) the bow of each frame's smoothed outline."""
+    and angle definitions. back_bow, back_line: (N,) each frame's smoothed outline readings."""
     t = track.t
     pts, side, facing = chain_points(track, cfg)
     for j in range(pts.shape[1]):  # short gaps bridged as offline (only past frames exist)
         for k in range(2):
             pts[:, j, k] = fill_gaps(t, pts[:, j, k], cfg.max_gap_s)
-    bow = fill_gaps(t, np.where(track.present, back_bow, np.nan), cfg.max_gap_s)
-    return signals_from_points(t, pts, bow, side, facing)
+    bow, line = (
+        fill_gaps(t, np.where(track.present, x, np.nan), cfg.max_gap_s)
+        for x in (back_bow, back_line)
+    )
+    return signals_from_points(t, pts, bow, line, side, facing)

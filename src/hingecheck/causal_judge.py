@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .causal import BOW_EURO, LANDMARK_EURO, EuroParams, OneEuro, measure
+from .causal import BOW_EURO, LANDMARK_EURO, LINE_EURO, EuroParams, OneEuro, measure
 from .config import Config
+from .kinematics import back_line_lean
 from .outline import bow
 from .pose import FramePose
 from .records import N_LANDMARKS, PROFILE_POINTS, Fault, Rep, Signals, Track, VideoInfo, View
@@ -62,11 +63,11 @@ class _Window:
         self.profile = np.full((capacity, PROFILE_POINTS), np.nan, np.float32)
         self.present = np.zeros(capacity, bool)
         self.people = np.zeros(capacity, np.int16)
-        self.bow = np.full(capacity, np.nan)
+        self.outline = np.full((capacity, 2), np.nan)  # smoothed bow, back line lean
         self.start = 0
         self.n = 0
 
-    def append(self, t: float, lm: np.ndarray, pose: FramePose, back_bow: float) -> None:
+    def append(self, t: float, lm: np.ndarray, pose: FramePose, outline: np.ndarray) -> None:
         if self.n == len(self.t):  # full: move the live part to the front (amortised O(1))
             keep = slice(self.start, self.n)
             for arr in (
@@ -76,7 +77,7 @@ class _Window:
                 self.profile,
                 self.present,
                 self.people,
-                self.bow,
+                self.outline,
             ):
                 arr[: self.n - self.start] = arr[keep]
             self.n -= self.start
@@ -84,7 +85,7 @@ class _Window:
         i = self.n
         self.t[i], self.lm[i], self.vis[i] = t, lm, pose.visibility
         self.profile[i], self.present[i], self.people[i] = pose.profile, pose.present, pose.people
-        self.bow[i] = back_bow
+        self.outline[i] = outline
         self.n += 1
         self.start += int(np.searchsorted(self.t[self.start : self.n], t - self.window_s))
 
@@ -103,9 +104,10 @@ class _Window:
             info=info,
         )
 
-    def bows(self) -> np.ndarray:
-        """The smoothed bow of each frame in the window."""
-        return self.bow[self.start : self.n]
+    def readings(self) -> tuple[np.ndarray, np.ndarray]:
+        """The smoothed outline readings of each frame in the window: bow, back line lean."""
+        part = self.outline[self.start : self.n]
+        return part[:, 0], part[:, 1]
 
 
 class CausalJudge:
@@ -127,6 +129,7 @@ class CausalJudge:
         gap = config.signals.max_gap_s
         self._lm_filter = OneEuro(landmark_euro, gap)
         self._bow_filter = OneEuro(bow_euro, gap)
+        self._line_filter = OneEuro(LINE_EURO, gap)
         self._win = _Window(window_s)
         self._bottoms: list[float] = []  # every rep's bottom time, in order: index = rep - 1
         self._stage: dict[int, int] = {}  # rep -> 1 pull decided, 2 fully decided
@@ -151,12 +154,10 @@ class CausalJudge:
         seen = pose.present & (pose.visibility >= self.config.signals.min_visibility)
         lm[~seen] = np.nan
         smooth = self._lm_filter(t, lm[:, :2])
-        raw_bow = bow(pose.profile[None], self.config.signals.bow_t0, self.config.signals.bow_t1)
-        back_bow = float(self._bow_filter(t, raw_bow if pose.present else np.full(1, np.nan))[0])
         lm3 = np.concatenate([smooth, lm[:, 2:]], axis=1)
-        self._win.append(t, lm3, pose, back_bow)
+        self._win.append(t, lm3, pose, self._outline(t, pose))
         track = self._win.track(self.info)
-        signals = measure(track, self._win.bows(), self.config.signals)
+        signals = measure(track, *self._win.readings(), self.config.signals)
         new = self._decide(track, signals, final=False)
         return LiveState(
             t=t,
@@ -174,8 +175,21 @@ class CausalJudge:
         if self._win.n - self._win.start < 3:
             return []
         track = self._win.track(self.info)
-        signals = measure(track, self._win.bows(), self.config.signals)
+        signals = measure(track, *self._win.readings(), self.config.signals)
         return self._decide(track, signals, final=True)
+
+    def _outline(self, t: float, pose: FramePose) -> np.ndarray:
+        """This frame's outline readings (bow, back line lean), causally smoothed."""
+        cfg = self.config.signals
+        raw = np.full(2, np.nan)
+        if pose.present:
+            raw[0] = bow(pose.profile[None], cfg.bow_t0, cfg.bow_t1)[0]
+            size = (self.info.width, self.info.height)
+            # The outline was traced along the model's own landmarks, not the smoothed ones.
+            raw[1] = back_line_lean(
+                pose.landmarks[None], pose.visibility[None], pose.profile[None], size, cfg
+            )[0]
+        return np.array([self._bow_filter(t, raw[:1])[0], self._line_filter(t, raw[1:])[0]])
 
     def _rep_number(self, bottom_s: float, window_t0: float) -> int | None:
         """The session-wide number of the rep with this bottom; a new one counts a rep.

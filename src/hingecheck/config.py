@@ -39,6 +39,9 @@ class SignalConfig:
     outlier_window_s: float
     bow_t0: float
     bow_t1: float
+    back_line_pelvis: float
+    back_line_upper: float
+    back_line_max_arm: float
     bone_tolerance: float
     bone_window_s: float
 

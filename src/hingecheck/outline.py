@@ -99,6 +99,23 @@ def bow(profile: np.ndarray, t0: float, t1: float) -> np.ndarray:
     return result
 
 
+def back_line_slope(profile: np.ndarray, pelvis_t1: float, upper_t0: float) -> np.ndarray:
+    """Per frame, the slope dd/dt of the line touching the outline at its farthest-back point
+    over the pelvis (t <= pelvis_t1) and over the upper back (t >= upper_t0): where a wall
+    behind a lifter standing tall touches the buttocks and the shoulder blades, spanning the
+    lumbar hollow between. Positive: the outline runs further behind the hip-shoulder line
+    toward the shoulders. profile: (N, PROFILE_POINTS). NaN where either part has no edge."""
+    p = np.where(np.isfinite(profile), profile, -np.inf)
+    k_low = int(np.searchsorted(_T, pelvis_t1 + 1e-9))  # the pelvis: points [0, k_low)
+    k_high = int(np.searchsorted(_T, upper_t0 - 1e-9))  # the upper back: [k_high, K)
+    i_low = p[:, :k_low].argmax(axis=1)
+    i_high = k_high + p[:, k_high:].argmax(axis=1)
+    rows = np.arange(len(p))
+    with np.errstate(invalid="ignore"):  # -inf - -inf: no edge in either part
+        slope = (p[rows, i_high] - p[rows, i_low]) / (_T[i_high] - _T[i_low])
+    return np.where(np.isfinite(slope), slope, np.nan)
+
+
 def outline_points(
     profile: np.ndarray, hip_px: np.ndarray, shoulder_px: np.ndarray, facing: int
 ) -> np.ndarray:

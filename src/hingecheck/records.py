@@ -76,8 +76,10 @@ class Signals:
     (180 = straight). `trunk_lean` is the hip->shoulder line from vertical, positive when the
     shoulders are ahead of the hips (toward the lifter's front), negative when leaning back.
     `back_bow` is the lower back outline's bow (positive = convex/rounded, normalised by trunk
-    length). `hip_knee_height` is (knee y - hip y) / thigh length: 1 standing, ~0 with the hips
-    at knee height. `valid` marks frames measured (or interpolated over a short gap).
+    length). `back_line_lean` is the back's outline from vertical (the line a wall behind the
+    lifter would touch at buttocks and upper back), signed as `trunk_lean`.
+    `hip_knee_height` is (knee y - hip y) / thigh length: 1 standing, ~0 with the hips at
+    knee height. `valid` marks frames measured (or interpolated over a short gap).
     """
 
     t: np.ndarray
@@ -85,6 +87,7 @@ class Signals:
     knee_angle: np.ndarray
     trunk_lean: np.ndarray
     back_bow: np.ndarray
+    back_line_lean: np.ndarray
     hip_knee_height: np.ndarray
     valid: np.ndarray
     side: str  # "left" | "right": the body side nearer the camera

@@ -68,6 +68,7 @@ def frame_table(signals: Signals, report: Report) -> dict[str, np.ndarray]:
         "hip_angle_deg": np.round(signals.hip_angle, 2),
         "knee_angle_deg": np.round(signals.knee_angle, 2),
         "trunk_lean_deg": np.round(signals.trunk_lean, 2),
+        "back_line_lean_deg": np.round(signals.back_line_lean, 2),
         "back_bow": np.round(signals.back_bow, 4),
         "hip_knee_height": np.round(signals.hip_knee_height, 3),
         "depth": np.round(depth_fraction(signals.hip_flexion, reps), 3),
