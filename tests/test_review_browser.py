@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from hingecheck.cues import clock
-from hingecheck.review import write_review
+from hingecheck.review import chart_values, write_review
 from hingecheck.review_index import write_index
 from hingecheck.writers import write_json
 
@@ -208,7 +208,7 @@ def test_charts_and_table_agree_with_json(review, site):
     duration = float(
         review.js("JSON.parse(document.getElementById('hc-data').textContent).duration")
     )
-    for key in ("hip_angle", "knee_angle", "trunk_lean", "back_bow"):
+    for key in ("hip_angle", "knee_angle", "trunk_lean", "lockout_lean", "back_bow"):
         chart = review.pg.locator(f'[data-chart="{key}"]')
         vmin, vmax = (
             float(chart.get_attribute("data-vmin")),
@@ -217,7 +217,7 @@ def test_charts_and_table_agree_with_json(review, site):
         pts = _path_points(chart.locator("path.signal").get_attribute("d"))
         t = pts[:, 0] / 1000 * duration
         value = vmax - pts[:, 1] / 100 * (vmax - vmin)
-        truth = np.interp(t, signals.t, getattr(signals, key))
+        truth = np.interp(t, signals.t, chart_values(signals, site["result"].report, key))
         assert np.nanmax(np.abs(value - truth)) < 0.01 * (vmax - vmin)
     bands = review.js("""[...document.querySelectorAll('.fault-band')].map(b =>
         [b.dataset.faultType, +b.dataset.start, +b.dataset.end])""")
@@ -232,7 +232,7 @@ def test_charts_and_table_agree_with_json(review, site):
         elif f["type"] == "squat_like_knee_bend":
             assert lines["squat_like_knee_bend@trunk_lean"] == f["threshold"]
         elif f["type"] == "lockout_hyperextension":  # reported as lean behind vertical
-            assert lines["lockout_hyperextension@trunk_lean"] == -f["threshold"]
+            assert lines["lockout_hyperextension@lockout_lean"] == -f["threshold"]
     rows = review.js("""[...document.querySelectorAll('#rep-table tbody tr')].map(r => ({
         rep: +r.dataset.rep, time: r.querySelector('[data-col=time]').textContent.trim(),
         faults: [...r.querySelectorAll('.rep-fault')].map(f => f.dataset.faultType).sort(),

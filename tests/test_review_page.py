@@ -207,8 +207,10 @@ def test_page_data_agrees_with_report(built, tmp_path):
     rules = result.config.rules
     assert charts["back_bow"]["lines"][0]["value"] == rules.lumbar_rounding.threshold
     assert [ln["value"] for ln in charts["trunk_lean"]["lines"]] == [
-        rules.squat_like_knee_bend.max_trunk_lean,
-        -rules.lockout_hyperextension.max_back_lean,
+        rules.squat_like_knee_bend.max_trunk_lean
+    ]
+    assert [ln["value"] for ln in charts["lockout_lean"]["lines"]] == [
+        -rules.lockout_hyperextension.max_back_lean
     ]
     assert charts["hip_angle"]["path"].startswith("M0.0 ")
     assert charts["back_bow"]["path"].startswith("M")  # the NaN gap lifts the pen

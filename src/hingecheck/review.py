@@ -23,6 +23,7 @@ from .analyze import Analysis
 from .cues import LABELS, clock
 from .errors import InputError
 from .records import FAULT_TYPES, Rep, Report, Signals, Track
+from .rules import lockout_lean
 from .writers import write_text
 
 # One colour per fault type, distinct for the common colour-vision deficiencies.
@@ -67,7 +68,16 @@ CHARTS = (
         "Trunk lean (from vertical, + forward)",
         "°",
         1.0,
-        ("squat_like_knee_bend", "lockout_hyperextension"),
+        ("squat_like_knee_bend",),
+        (-20.0, 90.0),
+    ),
+    # What the hyperextension rule reads: the back's outline from the side (rules.lockout_lean).
+    ChartSpec(
+        "lockout_lean",
+        "Back lean read at lockout (from vertical, + forward)",
+        "°",
+        1.0,
+        ("lockout_hyperextension",),
         (-20.0, 90.0),
     ),
     ChartSpec(
@@ -134,8 +144,8 @@ def thresholds(signals: Signals, report: Report, rules) -> dict[str, list[dict[s
         "knee_angle": [],
         "trunk_lean": [
             _line(lean, "squat_like_knee_bend", f"squat if at most {lean:.0f}° at the bottom"),
-            _line(-back, "lockout_hyperextension", f"leaning back past {back:.0f}°"),
         ],
+        "lockout_lean": [_line(-back, "lockout_hyperextension", f"leaning back past {back:.0f}°")],
         "back_bow": [_line(bow, "lumbar_rounding", f"rounded above {bow * 100:.1f} %")],
     }
 
@@ -152,6 +162,13 @@ def _path(x: np.ndarray, y: np.ndarray) -> str:
     return "".join(parts)
 
 
+def chart_values(signals: Signals, report: Report, key: str) -> np.ndarray:
+    """A chart's per-frame values: a signal, or the lean the hyperextension rule reads."""
+    if key == "lockout_lean":
+        return lockout_lean(signals, report.view)
+    return np.asarray(getattr(signals, key), dtype=np.float64)
+
+
 def build_chart(
     spec: ChartSpec,
     signals: Signals,
@@ -163,7 +180,7 @@ def build_chart(
     """One chart's drawing in plot units: the signal path, threshold lines, y ticks, and the
     indices of the faults it shows."""
     t = signals.t
-    y = np.asarray(getattr(signals, spec.key), dtype=np.float64)
+    y = chart_values(signals, report, spec.key)
     finite = y[np.isfinite(y)]
     values = [*spec.floor, *(ln["value"] for ln in lines)]
     if finite.size:
@@ -318,7 +335,8 @@ def page_data(
     src, mime = video_url(out_dir, video_path, stem)
     step = max(1, int(math.ceil(len(t) / MAX_POINTS)))
     series = {
-        s.key: [_num(v * s.scale, 2) for v in getattr(signals, s.key)[::step]] for s in CHARTS
+        s.key: [_num(v * s.scale, 2) for v in chart_values(signals, report, s.key)[::step]]
+        for s in CHARTS
     }
     series["t"] = [round(float(v), 3) for v in t[::step]]
     return {

@@ -95,17 +95,15 @@ def _faults_from_mask(
     signals: Signals,
     reps: list[Rep],
     cfg: RulesConfig,
-    min_duration_s: float | None = None,
 ) -> list[Fault]:
     """Turn a per-frame fault mask into events, each at its worst moment (the highest value),
     judged on the event's median reading."""
     t = signals.t
     owner = rep_index(len(t), reps)
     mask = mask & (owner > 0)
-    min_d = cfg.min_duration_s if min_duration_s is None else min_duration_s
     by_index = {rep.index: rep for rep in reps}  # a window may hold reps 7..9 only
     out: list[Fault] = []
-    for a, b in spans(mask, t, min_d, cfg.merge_gap_s):
+    for a, b in spans(mask, t, cfg.min_duration_s, cfg.merge_gap_s):
         worst = a + int(np.nanargmax(value[a : b + 1]))
         v = float(value[worst])
         out.append(
@@ -227,27 +225,37 @@ def _flip(f: Fault) -> Fault:
     )
 
 
+def lockout_lean(signals: Signals, view: View) -> np.ndarray:
+    """The lean the hyperextension rule reads (deg from vertical, + forward). From the side: the
+    back line where the outline was read, else the hip-shoulder line, whose hip landmark the
+    hands and bar push forward at lockout. From an oblique camera: the hip-shoulder line, since
+    the traced edge there is the trunk's side, not the back (as for rounding)."""
+    if view.camera == "oblique":
+        return signals.trunk_lean
+    line = signals.back_line_lean
+    return np.where(np.isfinite(line), line, signals.trunk_lean)
+
+
 def lockout_hyperextension(
     signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig
 ) -> list[Fault]:
-    """Around the top, the trunk leans back past vertical and is held there."""
+    """Around the top, the back leans back past vertical and is held there."""
     c = cfg.lockout_hyperextension
     limit = c.oblique_max_back_lean if view.camera == "oblique" else c.max_back_lean
-    depth = depth_fraction(signals.hip_flexion, reps)
-    near_top = ~(depth > 0.5)  # NaN (outside reps) is excluded later by the rep mask
-    back_lean = -signals.trunk_lean
-    # 4 deg of hysteresis: about the frame-to-frame wobble of the smoothed trunk line.
+    with np.errstate(invalid="ignore"):
+        near_top = depth_fraction(signals.hip_flexion, reps) <= 0.5  # NaN: outside the reps
+        back_lean = -lockout_lean(signals, view)
+        past = (back_lean >= limit) & near_top
+    # The limit already holds the line's wobble, so the lean must stay past it for the hold:
+    # a reading that touches it once and sits in the range of tall lockouts is not a lean.
+    held = np.zeros(len(past), dtype=bool)
+    for a, b in spans(past, signals.t, c.min_hold_s, 0.0):
+        held[a : b + 1] = True
+    # The event then spans from there until the lean comes back by the wobble (4 deg).
     on = hysteresis(back_lean, limit, limit - 4.0) & near_top
-    return _faults_from_mask(
-        "lockout_hyperextension",
-        on,
-        back_lean,
-        limit,
-        signals,
-        reps,
-        cfg,
-        min_duration_s=c.min_hold_s,
-    )
+    run_id = np.cumsum(np.diff(on.astype(np.int8), prepend=0) == 1) * on
+    on &= np.isin(run_id, run_id[held & on])
+    return _faults_from_mask("lockout_hyperextension", on, back_lean, limit, signals, reps, cfg)
 
 
 RULES = (lumbar_rounding, squat_like_knee_bend, missing_lockout, lockout_hyperextension)
