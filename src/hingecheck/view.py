@@ -6,6 +6,7 @@ import numpy as np
 
 from .config import ViewConfig
 from .filters import frame_rate
+from .kinematics import pixel_points
 from .records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER, Signals, Track, View
 
 # Upright frames needed to judge the view from them: about one held lockout.
@@ -21,10 +22,10 @@ def apparent_width(track: Track) -> np.ndarray:
     From the side the two shoulders overlap (~0); facing the camera they sit a trunk-width
     apart (~0.7-1 of trunk length).
     """
-    scale = np.array([track.info.width, track.info.height], dtype=np.float64)
+    size = (track.info.width, track.info.height)
     # Only the four landmarks used, not all 33 (this is most of the view's cost on a long set).
-    xy = track.landmarks[:, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP], :2]
-    ls, rs, lh, rh = np.moveaxis(xy.astype(np.float64) * scale, 1, 0)
+    px = pixel_points(track.landmarks, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP], size)
+    ls, rs, lh, rh = np.moveaxis(px, 1, 0)
     shoulders = np.linalg.norm(ls - rs, axis=1)
     hips = np.linalg.norm(lh - rh, axis=1)
     mid_s = 0.5 * (ls + rs)
@@ -33,7 +34,7 @@ def apparent_width(track: Track) -> np.ndarray:
     width = 0.5 * (shoulders + hips) / np.where(trunk > 0, trunk, np.nan)
     # A landmark outside the picture is the model's guess (a head and shoulders cut off at
     # lockout), not a measurement of the view.
-    inside = ((xy >= 0) & (xy <= 1)).all(axis=(1, 2))
+    inside = ((px >= 0) & (px <= np.asarray(size, dtype=np.float64))).all(axis=(1, 2))
     width[~track.present | ~inside] = np.nan
     return width
 
