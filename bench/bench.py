@@ -65,12 +65,12 @@ def run_stage(
 ) -> dict:
     """Run one stage in this process; return its wall time, frame count and memory."""
     from hingecheck import analyze
-    from hingecheck.analyze import judge_track
-    from hingecheck.cmd_analyze import write_outputs
     from hingecheck.config import load_config
-    from hingecheck.pose import PoseEstimator, quiet_native_stderr
-    from hingecheck.source import iter_frames, probe
-    from hingecheck.track import estimate_track, load_track, save_track
+    from hingecheck.outputs.registry import write_outputs
+    from hingecheck.pipeline import judge_track
+    from hingecheck.pose.landmarker import PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.track import estimate_track, load_track, save_track
+    from hingecheck.video.source import iter_frames, probe
 
     cfg = load_config()
     if pose_hz is not None:  # as `hingecheck analyze --pose-hz`

@@ -26,9 +26,9 @@ from pathlib import Path
 import av
 import numpy as np
 
-from hingecheck.cmd_evaluate import evaluate_folder
-from hingecheck.evaluate import ClipResult, Evaluation, tally
-from hingecheck.source import iter_frames, probe
+from hingecheck.judge.evaluate import ClipResult, Evaluation, tally
+from hingecheck.pipeline import evaluate_folder
+from hingecheck.video.source import iter_frames, probe
 
 VARIANTS = ("reencode", "mirror")
 _TIME_BASE = Fraction(1, 90000)

@@ -22,9 +22,9 @@ from videos import write_video
 
 from hingecheck.cli import main
 from hingecheck.config import load_config
-from hingecheck.pose import default_model_path
+from hingecheck.pose.landmarker import default_model_path
+from hingecheck.pose.track import cache_key, save_track
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
-from hingecheck.track import cache_key, save_track
 
 W, H, FPS = 160, 120, 10
 OUTPUT_SUFFIXES = (".json", ".csv", ".srt", ".html", ".mp4", ".npz", ".part")

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from synthetic import make_track
 
-from hingecheck.analyze import judge_track
-from hingecheck.causal import EuroParams, OneEuro, one_euro
-from hingecheck.causal_judge import CausalJudge
 from hingecheck.config import load_config
-from hingecheck.pose import FramePose
+from hingecheck.judge.causal import CausalJudge
+from hingecheck.pipeline import judge_track
+from hingecheck.pose.landmarker import FramePose
 from hingecheck.records import Track
+from hingecheck.signals.causal import EuroParams, OneEuro, one_euro
 
 P = EuroParams(min_cutoff=1.5, beta=10.0)
 

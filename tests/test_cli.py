@@ -8,14 +8,14 @@ import pytest
 from synthetic import make_track
 
 from hingecheck import __version__
-from hingecheck.analyze import Analysis, judge_track
 from hingecheck.cli import main
-from hingecheck.cmd_analyze import summary_lines
+from hingecheck.cli.analyze import summary_lines
 from hingecheck.config import load_config
-from hingecheck.cues import counted
+from hingecheck.faults import counted
+from hingecheck.judge.rules import _REPEAT_SD, confidence
+from hingecheck.outputs.writers import srt_text
+from hingecheck.pipeline import Analysis, judge_track
 from hingecheck.records import BORDERLINE
-from hingecheck.rules import _REPEAT_SD, confidence
-from hingecheck.writers import srt_text
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hingecheck.cmd_evaluate import evaluate_folder
-from hingecheck.evaluate import Evaluation, table, tally
+from hingecheck.judge.evaluate import Evaluation, table, tally
+from hingecheck.pipeline import evaluate_folder
 
 CLIPS = os.environ.get("HINGECHECK_CLIPS")
 BASELINE = Path(__file__).with_name("clip_baseline.json")

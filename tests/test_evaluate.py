@@ -1,6 +1,6 @@
 """Scoring reports against labels."""
 
-from hingecheck.evaluate import score_clip, table, tally
+from hingecheck.judge.evaluate import score_clip, table, tally
 
 LABEL = {
     "file": "a.mp4",

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from hingecheck.events import hysteresis, spans
-from hingecheck.filters import fill_gaps, hampel, lowpass, runs
+from hingecheck.judge.events import hysteresis, spans
+from hingecheck.signals.filters import fill_gaps, hampel, lowpass, runs
 
 
 def test_hampel_drops_a_spike_and_keeps_the_rest():

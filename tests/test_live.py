@@ -12,10 +12,10 @@ import av
 import numpy as np
 import pytest
 
-from hingecheck import live_capture
 from hingecheck.cli import main
-from hingecheck.live_capture import Grabber
-from hingecheck.source import iter_frames
+from hingecheck.video import capture as live_capture
+from hingecheck.video.capture import Grabber
+from hingecheck.video.source import iter_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "samples" / "demo_set.mp4"
@@ -147,7 +147,7 @@ def test_missing_file_source(capsys, tmp_path):
 @pytest.mark.skipif(not DEMO.is_file(), reason="samples/demo_set.mp4 not built")
 def test_camera_disconnecting_mid_set_saves_what_was_recorded(capsys, fake_camera, tmp_path):
     fake_camera.frames = [f.rgb for f, _ in zip(iter_frames(DEMO, 640), range(40), strict=False)]
-    sys.modules.pop("hingecheck.live_overlay", None)
+    sys.modules.pop("hingecheck.live.overlay", None)
     stats = tmp_path / "stats.json"
     code = main(
         ["live", "--headless", "-q", "--no-video", "-o", str(tmp_path), "--stats-json", str(stats)]
@@ -155,7 +155,7 @@ def test_camera_disconnecting_mid_set_saves_what_was_recorded(capsys, fake_camer
     err = capsys.readouterr().err
     assert code == 2
     assert "camera 0 stopped sending frames" in err and "saved the session to" in err
-    assert "hingecheck.live_overlay" not in sys.modules  # no window code when headless
+    assert "hingecheck.live.overlay" not in sys.modules  # no window code when headless
     (folder,) = tmp_path.glob("hingecheck-live-*")
     data = json.loads(stats.read_text())
     assert data["error"] and data["frames_seen"] == 40
@@ -183,8 +183,8 @@ def test_window_without_display_is_a_clear_error(capsys, monkeypatch, tmp_path):
 
 
 def test_overlay_draws_cue_on_a_copy():
-    from hingecheck.causal_judge import LiveFault, LiveState
-    from hingecheck.live_overlay import active_cue, draw_live
+    from hingecheck.judge.causal import LiveFault, LiveState
+    from hingecheck.live.overlay import active_cue, draw_live
     from hingecheck.records import Fault
 
     rgb = np.full((360, 640, 3), 90, np.uint8)

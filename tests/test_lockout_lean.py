@@ -8,7 +8,7 @@ import numpy as np
 from synthetic import make_track
 
 from hingecheck import judge_track, load_config
-from hingecheck.rules import lockout_hyperextension, lockout_lean
+from hingecheck.judge.rules import lockout_hyperextension, lockout_lean
 
 CFG = load_config()
 

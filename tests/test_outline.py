@@ -3,8 +3,7 @@
 import numpy as np
 
 from hingecheck.config import load_config
-from hingecheck.kinematics import back_line_lean, segment_angle
-from hingecheck.outline import back_normal, back_profile, bow
+from hingecheck.pose.outline import back_normal, back_profile, bow
 from hingecheck.records import (
     L_ELBOW,
     L_HEEL,
@@ -17,6 +16,7 @@ from hingecheck.records import (
     R_SHOULDER,
     R_TOE,
 )
+from hingecheck.signals.kinematics import back_line_lean, segment_angle
 
 
 def _trunk_mask(bulge: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

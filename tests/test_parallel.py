@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from videos import write_video
 
-from hingecheck import analyze, parallel
+from hingecheck import analyze
 from hingecheck.config import load_config
+from hingecheck.pose import parallel
+from hingecheck.pose.track import PosePass, stack_track
 from hingecheck.records import VideoInfo
-from hingecheck.source import iter_frames, probe
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
-from hingecheck.track import PosePass, stack_track
+from hingecheck.video.source import iter_frames, probe
 
 FPS = 15
 
@@ -48,7 +49,7 @@ def test_plan_chunks_cover_the_video():
 
 
 def _fake(times: list[float]):
-    from hingecheck.pose import _empty
+    from hingecheck.pose.landmarker import _empty
 
     info = VideoInfo("v.mp4", 16, 16, 10.0, 0, 1.0)
     samples = stack_track(times[::2], [_empty() for _ in times[::2]], info)

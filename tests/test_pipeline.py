@@ -7,8 +7,8 @@ import pytest
 from synthetic import make_track, track_from_motion
 
 from hingecheck import judge_track, load_config
-from hingecheck.kinematics import compute_signals
 from hingecheck.records import FAULT_TYPES
+from hingecheck.signals.kinematics import compute_signals
 from hingecheck.synth import RepSpec, hinge_motion
 
 CFG = load_config()

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from hingecheck import records as rec
-from hingecheck import render
-from hingecheck.analyze import Analysis
+from hingecheck.outputs import video as render
+from hingecheck.pipeline import Analysis
 from hingecheck.records import Fault, Rep, Report, Signals, Track, View
-from hingecheck.source import probe
+from hingecheck.video.source import probe
 
 W, H, N = 320, 240, 64
 TB = Fraction(1, 90000)

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hingecheck.cues import clock
-from hingecheck.review import chart_values, write_review
-from hingecheck.review_index import write_index
-from hingecheck.writers import write_json
+from hingecheck.faults import clock
+from hingecheck.outputs.index import write_index
+from hingecheck.outputs.review import chart_values, write_review
+from hingecheck.outputs.writers import write_json
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install playwright)"

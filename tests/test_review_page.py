@@ -16,9 +16,12 @@ import av
 import numpy as np
 import pytest
 
-from hingecheck.analyze import Analysis
 from hingecheck.config import load_config
-from hingecheck.cues import LABELS, cue, describe
+from hingecheck.faults import LABELS, cue, describe
+from hingecheck.outputs.index import load_entries, write_index
+from hingecheck.outputs.review import page_data, render_review, write_review
+from hingecheck.outputs.writers import write_json
+from hingecheck.pipeline import Analysis
 from hingecheck.records import (
     PROFILE_POINTS,
     Fault,
@@ -29,10 +32,7 @@ from hingecheck.records import (
     VideoInfo,
     View,
 )
-from hingecheck.review import page_data, render_review, write_review
-from hingecheck.review_index import load_entries, write_index
 from hingecheck.synth import RepSpec, hinge_motion, render_frames, skeleton_2d
-from hingecheck.writers import write_json
 
 FPS, W, H = 30, 320, 180
 SPECS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 from videos import write_video
 
-from hingecheck.evaluate import ClipResult, score_clip, tally
-from hingecheck.source import iter_frames
+from hingecheck.judge.evaluate import ClipResult, score_clip, tally
+from hingecheck.video.source import iter_frames
 
 _SPEC = importlib.util.spec_from_file_location(
     "robustness", Path(__file__).parents[1] / "bench" / "robustness.py"

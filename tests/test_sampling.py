@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from hingecheck.pose import _empty
+from hingecheck.pose.landmarker import _empty
+from hingecheck.pose.sampling import fill_frames, takes_sample
+from hingecheck.pose.track import stack_track
 from hingecheck.records import L_HIP, VideoInfo
-from hingecheck.sampling import fill_frames, takes_sample
-from hingecheck.track import stack_track
 
 
 def picks(t: np.ndarray, rate: float) -> list[int]:

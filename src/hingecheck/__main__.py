@@ -1,5 +1,5 @@
 """`python -m hingecheck` is the same as the `hingecheck` command."""
 
-from .cli import main
+from hingecheck.cli import main
 
 raise SystemExit(main())

@@ -11,8 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import InputError
-from .exercise import EXERCISES
+from hingecheck.errors import InputError
+from hingecheck.judge.exercise import EXERCISES
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,0 +1,128 @@
+"""`hingecheck analyze VIDEO`: a recorded set in; the report, captions, CSV and video out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from hingecheck.cli.options import add_model_options
+from hingecheck.config import load_config
+from hingecheck.faults import LABELS, clock, counted
+from hingecheck.judge.exercise import EXERCISES
+from hingecheck.outputs.registry import prepare_out_dir, write_outputs
+from hingecheck.pipeline import Analysis, analyze
+from hingecheck.video.source import check_video_path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="analyse a recorded set",
+        description="Analyse a recorded set: faults per rep with their times.",
+    )
+    p.add_argument("video", type=Path, help="the video (mp4, mov, m4v, avi, mkv, webm)")
+    p.add_argument(
+        "-o", "--out", type=Path, default=None, help="output folder (default: beside the video)"
+    )
+    add_model_options(p)
+    p.add_argument(
+        "--exercise",
+        choices=EXERCISES,
+        default=None,
+        help="the lift (default: told from the movement)",
+    )
+    p.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    p.add_argument("--no-cache", action="store_true", help="ignore a cached landmark track")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=0,
+        metavar="N",
+        help="processes for the pose model, one time chunk of the video each (default: 1 for "
+        "clips up to 20 s, else one per CPU, at most 2: each holds ~360 MB)",
+    )
+    p.add_argument(
+        "--pose-hz",
+        type=_rate,
+        default=None,
+        metavar="HZ",
+        help="run the pose model at most HZ times a second, interpolating the frames between "
+        "(default 30, or the config's pose.sample_hz; 15 is ~1.9x faster on 30 fps video, "
+        "but borderline faults on short clips can slip under their thresholds)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(run=run)
+
+
+def _workers(text: str) -> int:
+    """--workers: a whole number >= 1 (0 is the automatic default)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n
+
+
+def _rate(text: str) -> float:
+    """--pose-hz: a rate of at least 5 a second (below, a fast rep's turnaround is lost)."""
+    try:
+        hz = float(text)
+    except ValueError:
+        hz = -1.0
+    if not hz >= 5.0:
+        raise argparse.ArgumentTypeError(f"must be a rate of at least 5 (per second), got {text!r}")
+    return hz
+
+
+def summary_lines(result: Analysis) -> list[str]:
+    """What the lifter reads on the terminal: one line per rep, one per fault with its cue."""
+    rep = result.report
+    view = rep.view
+    lines = [
+        f"{Path(rep.source.path).name}: {rep.exercise.replace('_', ' ')}, "
+        f"{counted(sum(r.complete for r in rep.reps), 'rep')}, "
+        f"{view.camera} view ({view.side} side), {counted(len(rep.faults), 'fault')}"
+    ]
+    for r in rep.reps:
+        faults = [f for f in rep.faults if f.rep == r.index]
+        names = ", ".join(sorted({LABELS[f.type].lower() for f in faults})) or "good"
+        note = "" if r.complete else " (cut off by the end of the video)"
+        lines.append(f"Rep {r.index}  {clock(r.start_s)}-{clock(r.end_s)}  {names}{note}")
+        for f in faults:
+            lines.append(
+                f"  Rep {f.rep}, {clock(f.start_s)}-{clock(f.end_s)}: {f.message} "
+                f"[{f.grade}]. {f.cue}"
+            )
+    lines += [f"warning: {w}" for w in rep.warnings]
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    video: Path = args.video
+    check_video_path(video)
+    out = prepare_out_dir(args.out if args.out else video.parent)
+    progress = not args.quiet and sys.stderr.isatty()
+    cache = None if args.no_cache else out / f"{video.stem}.track.npz"
+    config = load_config(args.config)
+    if args.pose_hz is not None:
+        config = replace(config, pose=replace(config.pose, sample_hz=args.pose_hz))
+    result = analyze(
+        video,
+        config,
+        model=args.model,
+        cache_path=cache,
+        progress=progress,
+        workers=args.workers,
+        exercise=args.exercise,
+    )
+    if cache:
+        result.outputs["track"] = cache
+    write_outputs(result, video, out, with_video=not args.no_video, progress=progress)
+    if not args.quiet:
+        print("\n".join(summary_lines(result)))
+        print(f"wrote {', '.join(p.name for p in result.outputs.values())} to {out}")
+    return 0

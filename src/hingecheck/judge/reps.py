@@ -1,0 +1,104 @@
+"""Split a set into reps from hip flexion: each rep holds one full rise from a bottom to a top.
+
+A deadlift from the floor starts at the bottom (pull, lockout, lower); a Romanian deadlift or a
+swing starts at the top (lower, then stand up). Counting *ascents* fits both: every rep has
+exactly one, the set-down at the end of a set has none, and a clip that stops mid-pull holds an
+incomplete one. Bottoms are peaks of hip flexion with a minimum prominence, which works as
+hysteresis: an angle hovering near any level can't add a rep, and a rep that stops short of
+lockout still counts, because it only has to rise by part of its range, not to a fixed level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from hingecheck.config import RepConfig
+from hingecheck.records import Rep, Signals
+from hingecheck.signals.filters import fill_gaps, frame_rate
+
+# A top this close to the clip's end, still rising, is where the clip cut, not a lockout.
+_END_MARGIN_S = 0.1
+
+
+def find_bottoms(flex: np.ndarray, fps: float, cfg: RepConfig) -> np.ndarray:
+    """Indices of rep bottoms (peaks of hip flexion), a clip's first or last frame included."""
+    # Pad both ends far below the signal so a clip that starts or ends bent over has a peak there.
+    low = np.nanmin(flex) - 2 * cfg.min_prominence_deg
+    padded = np.concatenate([[low], flex, [low]])
+    peaks, _ = find_peaks(
+        padded, prominence=cfg.min_prominence_deg, distance=max(1, int(cfg.min_rep_s * fps))
+    )
+    return peaks - 1
+
+
+def opens_mid_pull(bottoms: np.ndarray, flex: np.ndarray, cfg: RepConfig) -> bool:
+    """A clip that opens mid-pull has its first "bottom" at frame 0 but not at the lifter's
+    depth: that pull is partial unless it is nearly as deep as the set's other bottoms (85 %),
+    or, with no other rep to compare, as deep as a set-up at the floor."""
+    if bottoms.size == 0 or bottoms[0] != 0:
+        return False
+    others = flex[bottoms[1:]]
+    depth = 0.85 * float(np.median(others)) if others.size else cfg.floor_start_deg
+    return bool(flex[0] < depth)
+
+
+def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
+    """Reps with start, bottom, top and end; the last is incomplete if the clip cuts its rise."""
+    t = signals.t
+    n = len(t)
+    if n < 3 or not np.isfinite(signals.hip_angle).any():
+        return []
+    # Long gaps (lifter out of view) are bridged here only to keep the peak finder going;
+    # a rep whose bottom falls in such a gap is dropped below.
+    flex = fill_gaps(t, signals.hip_flexion, max_gap_s=np.inf)
+    fps = frame_rate(t)
+    bottoms = find_bottoms(flex, fps, cfg)
+    end_margin = max(1, int(round(_END_MARGIN_S * fps)))
+    partial_first = opens_mid_pull(bottoms, flex, cfg)
+    reps: list[Rep] = []
+    prev_top = 0
+    for i, p in enumerate(bottoms):
+        hi = bottoms[i + 1] if i + 1 < len(bottoms) else n - 1
+        top_idx = p + int(np.argmin(flex[p : hi + 1]))
+        rise = flex[p] - flex[top_idx]
+        # A rise that never nears standing is a set-down, a pause or a shift, not a rep: even a
+        # lockout that falls short brings the hips back within max_top_flexion_deg of straight.
+        # A top the camera did not see (head out of frame at lockout) can't be held to that
+        # (the lifter still rising when the view was lost: a gap within ~0.2 s of the top).
+        near = slice(max(top_idx - end_margin, 0), top_idx + 2 * end_margin + 1)
+        seen_top = signals.valid[near].all()
+        short_top = flex[top_idx] > cfg.max_top_flexion_deg and seen_top
+        if rise < cfg.min_prominence_deg or short_top or not signals.valid[p]:
+            prev_top = top_idx
+            continue
+        # Partial (judged, not counted): cut by the clip's end before lockout, or opened mid-pull.
+        complete = (top_idx < n - 1 - end_margin or hi < n - 1) and not (i == 0 and partial_first)
+        # The descent starts where flexion leaves the previous top by a share of its range.
+        base = flex[prev_top]
+        down = flex[p] - base
+        leaving = np.flatnonzero(flex[prev_top : p + 1] <= base + cfg.edge_fraction * down)
+        start = prev_top + int(leaving[-1]) if leaving.size and p > prev_top else p
+        # Lockout is reached once flexion is within a share of the rise of its lowest point.
+        near = np.flatnonzero(flex[p : top_idx + 1] <= flex[top_idx] + cfg.top_fraction * rise)
+        top = p + int(near[0]) if near.size else top_idx
+        # The rep ends when the next descent begins, or after a hold at lockout.
+        rising = np.flatnonzero(flex[top : hi + 1] > flex[top_idx] + cfg.edge_fraction * rise)
+        end = top + int(rising[0]) - 1 if rising.size else hi
+        end = int(np.clip(np.searchsorted(t, t[top] + cfg.max_hold_s), top, max(end, top)))
+        prev_top = top_idx
+        reps.append(
+            Rep(
+                index=len(reps) + 1,
+                start=start,
+                bottom=int(p),
+                top=top,
+                end=end,
+                start_s=float(t[start]),
+                bottom_s=float(t[p]),
+                top_s=float(t[top]),
+                end_s=float(t[end]),
+                complete=bool(complete),
+            )
+        )
+    return reps

@@ -1,0 +1,100 @@
+"""The live window: skeleton, hip and knee angles, the rep counter and a fault cue big enough to
+read from three metres. Imported only when a window is wanted (never with --headless).
+
+Drawing reuses the annotated video's primitives (draw.py), with a larger cue: at 720p its text
+stands ~55 px tall, about 1/13 of the frame, which a laptop screen shows legibly from 3 m.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from hingecheck.errors import InputError
+from hingecheck.faults import LABELS
+from hingecheck.judge.causal import LiveFault, LiveState
+from hingecheck.outputs import draw
+from hingecheck.outputs.video import EDGES, HIP, JOINTS, KNEE
+
+CUE_S = 3.0  # how long a fault's cue stays up after it is decided
+
+
+def draw_live(
+    rgb: np.ndarray, state: LiveState, cue: LiveFault | None, drop_rate: float, fps: float
+) -> np.ndarray:
+    """The frame with the live overlay drawn on a copy (the original goes to the recording)."""
+    img = rgb.copy()
+    h, w = img.shape[:2]
+    st = draw.make_style(w, h)
+    ids = JOINTS[state.side]
+    pts = state.points[ids] * np.array([w, h])
+    ok = np.isfinite(pts).all(axis=1)
+    fixed = np.round(np.nan_to_num(pts) * draw.ONE).astype(np.int32)
+    if state.present:
+        draw.skeleton(img, fixed, ok, EDGES, st)
+        gap = 3 * st.joint
+        for name, j, deg in (("hip", HIP, state.hip_angle), ("knee", KNEE, state.knee_angle)):
+            if ok[j] and np.isfinite(deg):
+                x, y = (fixed[j] // draw.ONE).tolist()
+                draw.angle_label(img, name, deg, (x + gap, y - gap), st)
+    sub = f"{fps:.0f} fps, {100 * drop_rate:.1f} % dropped"
+    bottom = draw.rep_counter(img, f"Reps {state.reps}", sub, st)
+    if cue is not None:
+        color = draw.FAULT_COLORS.get(cue.fault.type, draw.ROUNDED)
+        big = replace(st, big=max(1.2, 2.4 * st.u), big_thick=max(2, round(5 * st.u)))
+        text = f"{LABELS[cue.fault.type].upper()} (rep {cue.fault.rep})"
+        draw.banner(img, [text], color, bottom + st.pad, big)
+        # A thick border in the fault's colour: seen out of the corner of the eye mid-rep.
+        edge = max(6, round(18 * st.u))
+        cv2.rectangle(img, (0, 0), (w - 1, h - 1), color, edge)
+    return img
+
+
+def active_cue(faults: list[LiveFault], now: float) -> LiveFault | None:
+    """The most recent fault if it was decided less than CUE_S ago."""
+    if faults and now - faults[-1].decided_s < CUE_S:
+        return faults[-1]
+    return None
+
+
+class Window:
+    """An OpenCV window; `show` returns True when the user asks to quit (q, Esc, closed)."""
+
+    def __init__(self, title: str = "hingecheck live") -> None:
+        self.title = title
+        # OpenCV's Qt backend aborts the process (no exception) when it finds no X display.
+        if sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+        ):
+            raise InputError("no display to open a window on: run with --headless")
+        try:
+            cv2.namedWindow(title, cv2.WINDOW_NORMAL)
+        except cv2.error:
+            raise InputError("cannot open a window (no display?): run with --headless") from None
+
+    def show(self, rgb: np.ndarray) -> bool:
+        """Display an RGB frame; True if q/Esc was pressed or the window was closed."""
+        cv2.imshow(self.title, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        key = cv2.waitKey(1) & 0xFF
+        try:
+            closed = cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
+        except cv2.error:
+            closed = True
+        return key in (ord("q"), ord("Q"), 27) or closed
+
+    def poll(self) -> bool:
+        """Keep the window responsive while no frame comes; True if the user asks to quit."""
+        key = cv2.waitKey(1) & 0xFF
+        return key in (ord("q"), ord("Q"), 27)
+
+    def close(self) -> None:
+        """Close the window."""
+        try:
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)
+        except cv2.error:
+            pass

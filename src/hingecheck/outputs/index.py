@@ -1,0 +1,163 @@
+"""`hingecheck review DIR`: one index page over every analysed set in a folder (and below it).
+
+Each set is a report JSON (schema hingecheck.report/1); its row links to the set's review page
+`<stem>.html` when one was written beside it, else to the JSON itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from hingecheck.errors import InputError
+from hingecheck.faults import LABELS, clock
+from hingecheck.outputs.review import COLOURS, template_env
+from hingecheck.outputs.writers import write_text
+from hingecheck.records import FAULT_TYPES, SCHEMA
+
+
+@dataclass
+class SetEntry:
+    """One analysed set as the index lists it."""
+
+    json_path: Path
+    folder: str  # relative to the scanned folder ("" at its top)
+    stem: str
+    clip: str
+    date: datetime
+    reps: int
+    duration_s: float
+    camera: str
+    judged: bool
+    faults: dict[str, int] = field(default_factory=dict)
+    warnings: int = 0
+
+    @property
+    def page(self) -> Path:
+        """The review page if written, else the report itself."""
+        html = self.json_path.with_suffix(".html")
+        return html if html.exists() else self.json_path
+
+
+def _set_date(json_path: Path, source: str) -> datetime:
+    """When the set was filmed, as well as the files tell: the video's time, else the report's."""
+    for candidate in (Path(source), json_path.parent / Path(source).name):
+        try:
+            if candidate.is_file():
+                return datetime.fromtimestamp(candidate.stat().st_mtime)
+        except OSError:  # an unreadable or over-long name: fall back to the report
+            continue
+    return datetime.fromtimestamp(json_path.stat().st_mtime)
+
+
+def read_entry(path: Path, root: Path) -> SetEntry | None:
+    """The index row for one report JSON; None for any JSON that is not a readable report."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        return None
+    try:
+        source = data["source"]
+        faults = {k: 0 for k in FAULT_TYPES}
+        for f in data["faults"]:
+            faults[f["type"]] = faults.get(f["type"], 0) + 1
+        rel = path.parent.relative_to(root).as_posix()
+        return SetEntry(
+            json_path=path,
+            folder="" if rel == "." else rel,
+            stem=path.stem,
+            clip=Path(str(source["path"])).name,
+            date=_set_date(path, str(source["path"])),
+            reps=sum(bool(r.get("complete", True)) for r in data["reps"]),
+            duration_s=float(source.get("duration_s", 0.0)),
+            camera=str(data.get("view", {}).get("camera", "")),
+            judged=bool(data.get("view", {}).get("judged", True)),
+            faults=faults,
+            warnings=len(data.get("warnings", [])),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def load_entries(root: Path) -> list[SetEntry]:
+    """Every report under `root`, grouped by folder, newest first within a folder."""
+    found = (read_entry(p, root) for p in sorted(root.rglob("*.json")) if p.is_file())
+    entries = [e for e in found if e is not None]
+    entries.sort(key=lambda e: e.date, reverse=True)
+    entries.sort(key=lambda e: e.folder)  # stable: keeps newest first inside each folder
+    return entries
+
+
+def _href(target: Path, page_dir: Path) -> str:
+    rel = os.path.relpath(target.resolve(), page_dir.resolve())
+    return quote(Path(rel).as_posix())
+
+
+def render_index(root: Path, entries: list[SetEntry], page_dir: Path) -> str:
+    """The index page's HTML; links are relative to `page_dir`, where it will be written."""
+    rows = [
+        {
+            "folder": e.folder,
+            "clip": e.clip,
+            "stem": e.stem,
+            "date": e.date.strftime("%Y-%m-%d %H:%M"),
+            "reps": e.reps,
+            "duration": clock(e.duration_s),
+            "camera": e.camera,
+            "judged": e.judged,
+            "href": _href(e.page, page_dir),
+            "has_page": e.page.suffix == ".html",
+            "faults": [{"type": k, "count": e.faults.get(k, 0)} for k in FAULT_TYPES],
+            "total": sum(e.faults.values()),
+            "warnings": e.warnings,
+        }
+        for e in entries
+    ]
+    kinds = [
+        {
+            "type": k,
+            "label": LABELS[k],
+            "colour": COLOURS[k],
+            "total": sum(e.faults.get(k, 0) for e in entries),
+        }
+        for k in FAULT_TYPES
+    ]
+    return (
+        template_env()
+        .get_template("index.html.j2")
+        .render(
+            title=root.resolve().name or str(root),
+            rows=rows,
+            kinds=kinds,
+            folders=len({e.folder for e in entries}) > 1 or any(e.folder for e in entries),
+            generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        )
+    )
+
+
+def write_index(root: Path, out: Path | None, entries: list[SetEntry] | None = None) -> Path:
+    """Write the index of `root` (its `entries` if already loaded): to `out` (a .html file, or
+    a folder for index.html), else `root/index.html`. InputError when root is not a folder."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder" if root.exists() else f"no such folder: {root}")
+    if out is None:
+        target = root / "index.html"
+    elif out.suffix.lower() in (".html", ".htm"):
+        target = out
+    else:
+        target = out / "index.html"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write to {target.parent}: {exc.strerror or exc}") from None
+    if entries is None:
+        entries = load_entries(root)
+    write_text(target, render_index(root, entries, target.parent))
+    return target

@@ -1,0 +1,284 @@
+"""The annotated video: a second decoding pass that draws the analysis on each frame.
+
+Everything that depends on the whole set (which fault is active in which frame, rep and phase per
+frame, pixel positions of joints and the back outline, the timeline strip) is computed with numpy
+before the loop, so the loop only decodes, draws and encodes one frame at a time. The output is
+H.264 yuv420p with faststart (plays in a browser as it downloads), with the source's orientation
+and each frame's presentation time, so it lines up with the report's timestamps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import av
+import cv2
+import numpy as np
+
+from hingecheck import records as rec
+from hingecheck.errors import InputError
+from hingecheck.faults import LABELS
+from hingecheck.outputs import draw
+from hingecheck.outputs.writers import atomic_path, frame_table
+from hingecheck.pose.outline import back_normal, outline_points
+from hingecheck.progress import frame_bar
+from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
+from hingecheck.video.source import iter_frames
+
+if TYPE_CHECKING:
+    from hingecheck.pipeline import Analysis
+
+# The side's chain, drawn for the body side nearer the camera.
+_NAMES = ("EAR", "SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE", "HEEL", "TOE")
+JOINTS = {side: [getattr(rec, f"{side[0].upper()}_{name}") for name in _NAMES]
+           for side in ("left", "right")}  # fmt: skip
+EAR, SHOULDER, ELBOW, WRIST, HIP, KNEE, ANKLE, HEEL, TOE = range(9)
+EDGES = ((EAR, SHOULDER), (SHOULDER, ELBOW), (ELBOW, WRIST), (SHOULDER, HIP), (HIP, KNEE),
+         (KNEE, ANKLE), (ANKLE, HEEL), (HEEL, TOE), (ANKLE, TOE))  # fmt: skip
+TIME_BASE = Fraction(1, 90000)  # the usual video clock: fine enough for any frame rate
+# Measured at 720p, one encoder thread (RGB->I420 included): ultrafast ~3.8 ms/frame, superfast
+# ~5.5, veryfast ~7.3; files ~2.6, ~1.4 and ~0.6 Mbit/s, and no visible difference in the overlay.
+# ultrafast keeps the whole render (decode + draw + encode ~7.5 ms) within a quarter of the pose
+# model's ~35 ms/frame; this video is a viewing aid, not an archive.
+X264 = {"preset": "ultrafast", "crf": "23"}
+BANNER_MIN_S = 1.0  # a fault banner stays up at least this long so it can be read
+
+
+@dataclass
+class Overlay:
+    """Per-frame drawing data for one video, indexed like the Track (N frames)."""
+
+    style: draw.Style
+    t: np.ndarray  # (N,) s
+    joints: np.ndarray  # (N, 9, 2) int32 fixed-point pixels
+    joint_ok: np.ndarray  # (N, 9) bool
+    outline: np.ndarray  # (N, 21, 2) int32 fixed-point pixels
+    outline_ok: np.ndarray  # (N, 21) bool
+    trunk_len: np.ndarray  # (N,) px, mid-hip to mid-shoulder
+    lean_at: np.ndarray  # (N, 2) int px: where the lean label is centred, clear of the back
+    hip_angle: np.ndarray
+    knee_angle: np.ndarray
+    trunk_lean: np.ndarray
+    facing: int
+    rounding: np.ndarray  # (N,) bool: a lumbar_rounding fault is active
+    banners: np.ndarray  # (N, F) bool: fault f's banner is up
+    fault_text: list[str]
+    fault_color: list[draw.Color]
+    rep_title: np.ndarray  # (N,) str
+    rep_sub: np.ndarray  # (N,) str
+    judged: bool
+    reason: str
+    strip: np.ndarray  # (strip_h, W, 3) uint8
+    playhead: np.ndarray  # (N,) int x pixel
+
+
+def _fixed(px: np.ndarray) -> np.ndarray:
+    return np.round(np.nan_to_num(px) * draw.ONE).astype(np.int32)
+
+
+def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
+    """Precompute everything the per-frame loop draws, for frames of width x height."""
+    track, sig, report = result.track, result.signals, result.report
+    st = draw.make_style(width, height)
+    t = np.asarray(track.t, dtype=np.float64)
+    n = len(t)
+    scale = np.array([width, height], dtype=np.float64)
+    lm = track.landmarks[..., :2].astype(np.float64) * scale  # (N, 33, 2) pixels
+    ids = JOINTS[sig.side]
+    joints = lm[:, ids]
+    ok = (
+        track.present[:, None]
+        & (track.visibility[:, ids] >= result.config.signals.min_visibility)
+        & np.isfinite(joints).all(axis=2)
+    )
+    hip_mid = 0.5 * (lm[:, L_HIP] + lm[:, R_HIP])
+    sh_mid = 0.5 * (lm[:, L_SHOULDER] + lm[:, R_SHOULDER])
+    outline = np.full(track.back_profile.shape + (2,), np.nan)
+    for i in np.flatnonzero(
+        track.present & np.isfinite(hip_mid).all(1) & np.isfinite(sh_mid).all(1)
+    ):
+        outline[i] = outline_points(track.back_profile[i], hip_mid[i], sh_mid[i], sig.facing)
+
+    trunk_len = np.linalg.norm(sh_mid - hip_mid, axis=1)
+    # Beyond the traced back outline (~0.3 of trunk length off the line), so text never covers it.
+    lean_at = 0.5 * (hip_mid + sh_mid) + 0.55 * trunk_len[:, None] * back_normal(
+        hip_mid, sh_mid, sig.facing
+    )
+
+    faults = report.faults
+    starts = np.array([f.start_s for f in faults])
+    ends = np.array([f.end_s for f in faults])
+    active = (t[:, None] >= starts - 1e-9) & (t[:, None] <= ends + 1e-9)  # (N, F)
+    shown = (t[:, None] >= starts - 1e-9) & (t[:, None] <= np.maximum(ends, starts + BANNER_MIN_S))
+    lumbar = np.array([f.type == "lumbar_rounding" for f in faults], dtype=bool)
+    rounding = (active & lumbar).any(axis=1) if faults else np.zeros(n, bool)
+
+    table = frame_table(sig, report)
+    rep = table["rep"]
+    so_far = np.maximum.accumulate(rep) if n else rep  # between reps: the last one started
+    total = len(report.reps)
+    phase = table["phase"].astype(str)
+    rest = np.where(so_far == 0, "set-up", np.where(so_far >= total, "done", "rest"))
+    phase = np.where(phase == "", rest, phase)
+    cut = {r.index for r in report.reps if not r.complete}
+    phase = np.where(np.isin(rep, list(cut)) & (rep > 0), np.char.add(phase, " (cut off)"), phase)
+    titles = np.char.add(np.char.add("Rep ", so_far.astype(str)), f"/{total}")
+    if total == 0:
+        titles, phase = np.full(n, "Reps: 0"), np.full(n, "no reps found")
+
+    duration = max(report.source.duration_s, float(t[-1] + np.median(np.diff(t))) if n > 1 else 0)
+    strip = draw.timeline_strip(
+        width,
+        st.strip,
+        duration,
+        [(r.start_s, r.end_s) for r in report.reps],
+        [(f.start_s, f.end_s, draw.FAULT_COLORS.get(f.type, draw.WHITE)) for f in faults],
+    )
+    playhead = np.clip(np.round(t / max(duration, 1e-9) * width), 0, width - 1).astype(int)
+    return Overlay(
+        style=st, t=t, joints=_fixed(joints), joint_ok=ok,
+        outline=_fixed(outline), outline_ok=np.isfinite(outline).all(axis=2),
+        trunk_len=trunk_len, lean_at=np.round(np.nan_to_num(lean_at)).astype(int),
+        hip_angle=sig.hip_angle, knee_angle=sig.knee_angle, trunk_lean=sig.trunk_lean,
+        facing=sig.facing, rounding=rounding, banners=shown.reshape(n, len(faults)),
+        fault_text=[f"{LABELS.get(f.type, f.type)} - {f.grade}" for f in faults],
+        fault_color=[draw.FAULT_COLORS.get(f.type, draw.WHITE) for f in faults],
+        rep_title=titles, rep_sub=phase, judged=report.view.judged,
+        reason=report.view.reason or "this view cannot be judged", strip=strip, playhead=playhead,
+    )  # fmt: skip
+
+
+def draw_frame(img: np.ndarray, ov: Overlay, i: int) -> None:
+    """Draw frame i's overlay in place on an RGB image."""
+    st = ov.style
+    pts, ok = ov.joints[i], ov.joint_ok[i]
+    if ok.any():
+        if ov.judged:
+            color = draw.ROUNDED if ov.rounding[i] else draw.OUTLINE
+            draw.polyline_runs(img, ov.outline[i], ov.outline_ok[i], color, st.line)
+            if ok[HIP] and np.isfinite(ov.trunk_len[i]):
+                draw.vertical_ref(img, pts[HIP], ov.trunk_len[i] * draw.ONE, st)
+        draw.skeleton(img, pts, ok, EDGES, st)
+        if ov.judged:
+            _angle_labels(img, ov, i, pts, ok)
+    if ov.judged:
+        top = draw.rep_counter(img, str(ov.rep_title[i]), str(ov.rep_sub[i]), st) + st.pad
+        for f in np.flatnonzero(ov.banners[i]):
+            top = draw.banner(img, [ov.fault_text[f]], ov.fault_color[f], top, st) + st.pad // 2
+    else:
+        lines = draw.wrap(ov.reason, st.big, st.big_thick, st.width - 4 * st.pad)
+        draw.banner(img, lines, draw.NOT_JUDGED, st.pad, st)
+    draw.paste_strip(img, ov.strip, int(ov.playhead[i]), st)
+
+
+def _angle_labels(img: np.ndarray, ov: Overlay, i: int, pts: np.ndarray, ok: np.ndarray) -> None:
+    st = ov.style
+    gap = 3 * st.joint
+    back = -ov.facing  # labels go behind the hip and in front of the knee, off the body
+    if ok[HIP] and np.isfinite(ov.hip_angle[i]):
+        x, y = pts[HIP] // draw.ONE
+        w = cv2.getTextSize("hip 000", draw.FONT, st.text, st.text_thick)[0][0]
+        draw.angle_label(
+            img, "hip", ov.hip_angle[i], (x + gap if back > 0 else x - gap - w, y + 2 * gap), st
+        )
+    if ok[KNEE] and np.isfinite(ov.knee_angle[i]):
+        x, y = pts[KNEE] // draw.ONE
+        w = cv2.getTextSize("knee 000", draw.FONT, st.text, st.text_thick)[0][0]
+        draw.angle_label(
+            img, "knee", ov.knee_angle[i], (x + gap if back < 0 else x - gap - w, y + gap), st
+        )
+    if ok[HIP] and ok[SHOULDER] and np.isfinite(ov.trunk_lean[i]):
+        (w, h), _ = cv2.getTextSize("lean 00", draw.FONT, st.text, st.text_thick)
+        x, y = ov.lean_at[i]
+        draw.angle_label(img, "lean", ov.trunk_lean[i], (x - w // 2, y + h // 2), st)
+
+
+# The annotated copy is for watching on a laptop, phone or review page: 1280 px on the long side
+# is plenty, and capping it keeps rendering under a quarter of the analysis at 1080p and 4K
+# (decoding, drawing and encoding all scale with the pixels).
+MAX_SIDE = 1280
+
+
+def _frame_index(t: float, i: int, track_t: np.ndarray) -> int:
+    """The Track row for a decoded frame: same index when the clocks agree, else nearest time."""
+    if i < len(track_t) and abs(track_t[i] - t) < 1e-3:
+        return i
+    j = int(np.clip(np.searchsorted(track_t, t), 1, len(track_t) - 1))
+    return j if abs(track_t[j] - t) < abs(track_t[j - 1] - t) else j - 1
+
+
+def render_video(video: Path, result: Analysis, out_path: Path, *, progress: bool = False) -> None:
+    """Write the annotated copy of `video` to `out_path` (H.264 mp4, same duration, orientation
+    and frame times as the source, at most MAX_SIDE px on the long side). Written under a
+    temporary name and renamed when complete."""
+
+    track_t = np.asarray(result.track.t, dtype=np.float64)
+    if len(track_t) == 0:
+        raise InputError(f"{video}: nothing to render (no frames were analysed)")
+    info = result.report.source
+    fps = Fraction(info.fps).limit_denominator(1001) if info.fps > 0 else Fraction(30)
+    frame_dt = float(np.median(np.diff(track_t))) if len(track_t) > 1 else 1.0 / float(fps)
+    bar = frame_bar(info.frames, f"video {Path(video).name}", progress)
+    with (
+        bar,
+        atomic_path(Path(out_path)) as tmp,
+        av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
+        stream = None
+        ov: Overlay | None = None
+        for frame in iter_frames(video, max_side=MAX_SIDE, fast_rgb=True):
+            img = frame.rgb
+            h, w = img.shape[0] & ~1, img.shape[1] & ~1  # yuv420p needs even sides
+            if stream is None:
+                stream = _add_stream(out, w, h, fps, frame.colorspace)
+                ov = plan_overlay(result, w, h)
+            img = img[:h, :w] if img.shape[:2] != (h, w) else img
+            if not img.flags.writeable or not img.flags.c_contiguous:
+                img = np.ascontiguousarray(img).copy()
+            draw_frame(img, ov, _frame_index(frame.t, frame.index, track_t))
+            _encode(out, stream, img, frame.t, frame_dt)
+            bar.update(1)
+        if stream is None:
+            raise InputError(f"{video}: no frames could be decoded for the annotated video")
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def _add_stream(
+    out: av.container.OutputContainer, w: int, h: int, fps: Fraction, source_matrix: int = 2
+):
+    stream = out.add_stream("libx264", rate=fps, options=dict(X264))
+    stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+    cc = stream.codec_context
+    cc.time_base = TIME_BASE
+    # The frames went YUV -> RGB -> YUV through cv2's one BT.601 matrix, so the source's YUV
+    # values come back nearly unchanged: tag them as the source was (a BT.709 phone video stays
+    # 709), else as 601, so players show the colours the source had.
+    tag = 1 if source_matrix == 1 else 6
+    for name, value in (
+        ("colorspace", tag),
+        ("color_primaries", tag),
+        ("color_trc", tag),
+        ("color_range", 1),
+    ):
+        # Older PyAV can't set these: the file is then untagged and players assume 601 anyway.
+        with contextlib.suppress(AttributeError, TypeError, ValueError):
+            setattr(cc, name, value)
+    return stream
+
+
+def _encode(
+    out: av.container.OutputContainer, stream, rgb: np.ndarray, t: float, frame_dt: float
+) -> None:
+    # cv2's colour conversion is ~4x cheaper than swscale's rgb24 path at 720p.
+    vf = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+    vf.pts = int(round(t / TIME_BASE))
+    vf.time_base = TIME_BASE
+    if hasattr(vf, "duration"):  # lets the last frame keep its length, so durations match
+        vf.duration = int(round(frame_dt / TIME_BASE))
+    for packet in stream.encode(vf):
+        out.mux(packet)

@@ -1,0 +1,229 @@
+"""The analysis as a library: video -> Track (cached) -> Signals -> reps -> faults -> Report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hingecheck.config import Config, load_config
+from hingecheck.errors import InputError
+from hingecheck.judge.evaluate import ClipResult, score_clip
+from hingecheck.judge.exercise import detect_exercise
+from hingecheck.judge.reps import find_reps
+from hingecheck.judge.rules import judge
+from hingecheck.judge.view import classify_view
+from hingecheck.outputs.writers import write_text
+from hingecheck.pose.landmarker import PoseEstimator, default_model_path, quiet_native_stderr
+from hingecheck.pose.track import cache_key, estimate_track, load_track, save_track
+from hingecheck.progress import frame_bar
+from hingecheck.records import Fault, Rep, Report, Signals, Track, View
+from hingecheck.signals.filters import runs
+from hingecheck.signals.kinematics import compute_signals
+from hingecheck.version import __version__
+from hingecheck.video.source import check_video_path, iter_frames, probe
+
+
+@dataclass
+class Analysis:
+    """Everything one analysis produced: the report and the arrays behind it."""
+
+    report: Report
+    track: Track
+    signals: Signals
+    config: Config
+    from_cache: bool = False
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+
+def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> list[str]:
+    out: list[str] = []
+    n = len(track)
+    if view.reason:
+        out.append(view.reason)
+    if view.camera == "oblique":
+        out.append(
+            "camera at an angle to the lifter: angles are less precise, so faults are "
+            "judged with wider margins, and lower-back rounding is not judged (the "
+            "back's outline can't be seen); film from the side for the best reading"
+        )
+    if n and (track.people > 1).mean() > 0.1:
+        out.append(
+            f"{int(track.people.max())} people in view: followed the one performing "
+            "the lift (the largest, most central)"
+        )
+    if n and track.present.any():
+        gaps = [
+            (a, b)
+            for a, b in runs(~signals.valid)
+            if a > 0 and b < n and track.t[b] - track.t[a - 1] > 0.5
+        ]
+        for a, b in gaps[:5]:
+            out.append(
+                f"lifter out of view from {track.t[a]:.1f} s to {track.t[b - 1]:.1f} s: "
+                "that stretch was not judged"
+            )
+    if reps and not reps[-1].complete:
+        out.append(
+            f"the video ends during rep {reps[-1].index}: it is not counted or judged at the top"
+        )
+    if n < 2:
+        out.append("the video is too short to judge")
+    expected = track.info.duration_s * track.info.fps
+    if n and n < 0.95 * expected - 2:
+        out.append(
+            f"only {n} of about {expected:.0f} frames could be decoded (a truncated or "
+            "damaged file): analysed what was there"
+        )
+    return out
+
+
+def judge_track(
+    track: Track, config: Config, exercise: str | None = None
+) -> tuple[Signals, Report]:
+    """Everything after the pose model: pure array work, milliseconds on a cached Track.
+
+    `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
+    """
+    signals = compute_signals(track, config.signals)
+    view = classify_view(track, signals, config.view)
+    reps = find_reps(signals, config.reps) if view.judged else []
+    name = exercise or detect_exercise(track, signals, reps)
+    profiled = config.for_exercise(name)
+    if view.judged and profiled.reps != config.reps:
+        reps = find_reps(signals, profiled.reps)
+    faults: list[Fault] = judge(signals, reps, view, profiled.rules)
+    report = Report(
+        source=track.info,
+        view=view,
+        reps=reps,
+        faults=faults,
+        warnings=_warnings(track, signals, view, reps),
+        exercise=name,
+        exercise_source="given" if exercise else "detected",
+        config_hash=config.digest(),
+        version=__version__,
+    )
+    return signals, report
+
+
+def analyze(
+    video: str | Path,
+    config: Config | str | Path | None = None,
+    *,
+    model: str | Path | None = None,
+    cache_path: str | Path | None = None,
+    progress: bool = False,
+    workers: int = 1,
+    exercise: str | None = None,
+) -> Analysis:
+    """Analyse one recorded set.
+
+    `config` is a Config, a TOML path or None (defaults). With `cache_path`, the pose model's
+    Track is read from / written to that .npz, so a re-run with other thresholds skips the
+    model. `progress` shows a progress bar on stderr. `workers` > 1 runs the pose model in
+    that many processes, one time chunk each, for videos longer than
+    `parallel.MIN_PARALLEL_S` (0: choose from the video's length and the CPUs). Raises
+    InputError for bad input. `exercise` picks the profile (None: told from the movement).
+    """
+    path = Path(video)
+    check_video_path(path)
+    cfg = config if isinstance(config, Config) else load_config(config)
+    model_path = Path(model) if model else default_model_path()
+    info = probe(path)
+    key = cache_key(path, model_path, asdict(cfg.pose))
+    track = load_track(Path(cache_path), key) if cache_path else None
+    from_cache = track is not None
+    if track is None:
+        track = _run_model(path, info, cfg, model_path, progress, workers)
+        if cache_path:
+            save_track(track, Path(cache_path), key)
+    if len(track) < 2:
+        raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
+    signals, report = judge_track(track, cfg, exercise)
+    return Analysis(report, track, signals, cfg, from_cache)
+
+
+def _run_model(
+    path: Path, info, cfg: Config, model_path: Path, progress: bool, workers: int = 1
+) -> Track:
+
+    from hingecheck.pose import parallel
+
+    workers = parallel.auto_workers(info.duration_s) if workers == 0 else workers
+    track = None
+    if workers > 1 and info.duration_s > parallel.MIN_PARALLEL_S:
+        settings = parallel.PoseSettings(str(model_path), cfg.pose)
+        # None when the chunks' seams don't meet (a stream without timestamps): single pass.
+        track = parallel.estimate_track_parallel(path, info, settings, workers, progress)
+    if track is None:
+        track = _single_pass(path, info, cfg, model_path, progress)
+    if len(track) < 2:  # before the caller caches it: nothing half-made is left behind
+        raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
+    # The container's frame count can be an estimate; the decoded count is the truth.
+    if len(track) != info.frames:
+        from dataclasses import replace
+
+        dur = float(track.t[-1] + np.median(np.diff(track.t)))
+        track.info = replace(info, frames=len(track), duration_s=max(info.duration_s, dur))
+    return track
+
+
+def _single_pass(path: Path, info, cfg: Config, model_path: Path, progress: bool) -> Track:
+
+    # The model's C++ runtime logs to fd 2 from its worker threads: keep the terminal clean.
+    with quiet_native_stderr():
+        bar = frame_bar(info.frames, path.name, progress)
+        with (
+            bar,
+            PoseEstimator(
+                model_path, cfg.pose.num_poses, cfg.pose.min_presence, cfg.pose.people_check_s
+            ) as est,
+        ):
+            track = estimate_track(
+                iter_frames(path, cfg.pose.max_side),
+                info,
+                est,
+                cfg.pose.sample_hz,
+                on_frame=lambda _t: bar.update(1),
+            )
+    return track
+
+
+def evaluate_folder(
+    clips: Path, labels_path: Path, out: Path, config_path: Path | None, progress: bool = False
+) -> tuple[list[ClipResult], str]:
+    """Analyse each labelled clip (cached tracks reused) and score it."""
+    try:
+        labels = json.loads(labels_path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read labels {labels_path}: {exc}") from None
+    cfg = load_config(config_path)
+    out.mkdir(parents=True, exist_ok=True)
+    results: list[ClipResult] = []
+    for i, label in enumerate(labels, start=1):
+        video = clips / label["file"]
+        if progress:
+            print(f"[{i}/{len(labels)}] {video.name}", file=sys.stderr)
+        try:
+            result = analyze(video, cfg, cache_path=out / f"{video.stem}.track.npz")
+        except InputError as exc:
+            results.append(
+                ClipResult(
+                    label["file"],
+                    label.get("view", ""),
+                    label.get("reps"),
+                    0,
+                    {},
+                    {},
+                    error=str(exc),
+                )
+            )
+            continue
+        report = result.report.to_dict()
+        write_text(out / f"{video.stem}.json", json.dumps(report, indent=2) + "\n")
+        results.append(score_clip(label, report))
+    return results, cfg.digest()

@@ -1,0 +1,1 @@
+"""The pose model (MediaPipe PoseLandmarker) run over frames into a Track, and its cache."""

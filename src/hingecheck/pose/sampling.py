@@ -1,0 +1,66 @@
+"""Run the pose model at a fixed rate, not on every frame, and fill the frames in between.
+
+A hinge rep's motion sits below 3 Hz and the signals are low-passed at 6 Hz anyway, so poses
+sampled at ~15 Hz carry the same information as poses at 30 or 60 fps, for half (or a quarter)
+of the model's time. The frames in between get poses interpolated from the samples on each
+side, so everything downstream (filters, reps, the annotated video) still sees every frame.
+
+Which frames are sampled depends on the stream's clock alone (the first frame in each
+1/rate bin), so a pass that starts mid-video (a parallel chunk) picks the same frames as a
+pass from the start, and chunks stitch without a seam.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from hingecheck.records import Track
+
+# Frame times are rounded stamps: a frame due exactly on a bin edge must not fall just short.
+_EDGE_TOL = 1e-4
+
+
+def takes_sample(t: float, prev_t: float | None, rate_hz: float) -> bool:
+    """True if the frame at `t` is the first of its 1/rate_hz bin (rate 0: every frame)."""
+    if rate_hz <= 0 or prev_t is None:
+        return True
+    return np.floor(t * rate_hz + _EDGE_TOL) != np.floor(prev_t * rate_hz + _EDGE_TOL)
+
+
+def fill_frames(samples: Track, t: np.ndarray) -> Track:
+    """The sampled Track at every frame time `t` (seconds, increasing).
+
+    Poses between two samples are interpolated linearly; a frame counts as present only when
+    both samples around it are (a gap stays a gap). Frames past the last sample hold it.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    ts = samples.t
+    if len(ts) == len(t) and np.array_equal(ts, t):
+        return samples
+    if len(ts) == 0:
+        raise ValueError("no samples to fill frames from")
+    prev = np.clip(np.searchsorted(ts, t, side="right") - 1, 0, len(ts) - 1)
+    nxt = np.minimum(prev + 1, len(ts) - 1)
+    span = ts[nxt] - ts[prev]
+    w = np.where(span > 0, (t - ts[prev]) / np.where(span > 0, span, 1.0), 0.0)
+    w = np.clip(w, 0.0, 1.0)
+    exact = w == 0.0  # on a sample (or past the last): its values, NaNs included
+
+    def blend(a: np.ndarray) -> np.ndarray:
+        ww = w.reshape((-1,) + (1,) * (a.ndim - 1)).astype(np.float32)
+        mixed = a[prev] * (1 - ww) + a[nxt] * ww
+        return np.where(exact.reshape(ww.shape), a[prev], mixed).astype(a.dtype)
+
+    present = samples.present[prev] & (samples.present[nxt] | exact)
+    return replace(
+        samples,
+        t=t,
+        landmarks=blend(samples.landmarks),
+        visibility=blend(samples.visibility),
+        world=blend(samples.world),
+        back_profile=blend(samples.back_profile),
+        present=present,
+        people=np.maximum(samples.people[prev], samples.people[nxt]),
+    )

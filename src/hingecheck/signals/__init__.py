@@ -1,0 +1,1 @@
+"""From a Track to Signals: cleaning, smoothing, joint angles and the back's outline."""

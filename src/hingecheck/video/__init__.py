@@ -1,0 +1,1 @@
+"""Frame sources: video files (with presentation times and rotation), cameras and streams."""
