@@ -8,12 +8,21 @@ from dataclasses import replace
 from pathlib import Path
 
 from hingecheck.cli.options import add_model_options
-from hingecheck.config import load_config
-from hingecheck.faults import LABELS, clock, counted
-from hingecheck.judge.exercise import EXERCISES
-from hingecheck.outputs.registry import prepare_out_dir, write_outputs
-from hingecheck.pipeline import Analysis, analyze
-from hingecheck.video.source import check_video_path
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~40 ms of start-up
+
+if TYPE_CHECKING:
+    from hingecheck.pipeline import Analysis
+
+# The lifts --exercise accepts (judge.exercise.EXERCISES, checked equal by a test): spelled out
+# here so that building the parser (--help, --version) imports none of the library.
+EXERCISE_CHOICES = (
+    "deadlift",
+    "romanian_deadlift",
+    "kettlebell_deadlift",
+    "kettlebell_swing",
+    "good_morning",
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_model_options(p)
     p.add_argument(
         "--exercise",
-        choices=EXERCISES,
+        choices=EXERCISE_CHOICES,
         default=None,
         help="the lift (default: told from the movement)",
     )
@@ -80,6 +89,8 @@ def _rate(text: str) -> float:
 
 def summary_lines(result: Analysis) -> list[str]:
     """What the lifter reads on the terminal: one line per rep, one per fault with its cue."""
+    from hingecheck.faults import LABELS, clock, counted
+
     rep = result.report
     view = rep.view
     lines = [
@@ -102,6 +113,12 @@ def summary_lines(result: Analysis) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The library is imported here, not at the top, so `--version` and `--help` stay fast.
+    from hingecheck.config import load_config
+    from hingecheck.outputs.registry import prepare_out_dir, write_outputs
+    from hingecheck.pipeline import analyze
+    from hingecheck.video.source import check_video_path
+
     video: Path = args.video
     check_video_path(video)
     out = prepare_out_dir(args.out if args.out else video.parent)

@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 
 from hingecheck.errors import InputError
-from hingecheck.judge.evaluate import table, tally
-from hingecheck.outputs.writers import write_text
-from hingecheck.pipeline import evaluate_folder
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +32,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hingecheck.judge.evaluate import table, tally
+    from hingecheck.outputs.writers import write_text
+    from hingecheck.pipeline import evaluate_folder
+
     clips: Path = args.clips
     if not clips.is_dir():
         raise InputError(f"{clips} is not a folder")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from hingecheck.cli.options import add_model_options
 from hingecheck.errors import InputError
-from hingecheck.live.session import LiveOptions, run_live
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -71,6 +70,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hingecheck.live.session import LiveOptions, run_live
+
     if args.max_side < 64:
         raise InputError(f"--max-side must be at least 64 (got {args.max_side})")
     if args.num_poses < 1:

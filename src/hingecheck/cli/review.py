@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hingecheck.outputs.index import load_entries, write_index
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -28,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hingecheck.outputs.index import load_entries, write_index
+
     entries = load_entries(args.folder) if args.folder.is_dir() else None
     path = write_index(args.folder, args.out, entries)
     if not args.quiet:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hingecheck.errors import InputError
-from hingecheck.outputs.writers import write_csv, write_json, write_srt
-from hingecheck.pipeline import Analysis
+
+if TYPE_CHECKING:
+    from hingecheck.pipeline import Analysis
 
 
 def prepare_out_dir(out: Path) -> Path:
@@ -25,6 +27,10 @@ def write_outputs(
     result: Analysis, video: Path, out: Path, *, with_video: bool, progress: bool
 ) -> dict[str, Path]:
     """Write every output for one analysis; each file appears only once complete."""
+    # Imported here: the output folder is checked (prepare_out_dir) at start-up, before the
+    # pose model, and the writers' imports (scipy through the rep events) are not needed then.
+    from hingecheck.outputs.writers import write_csv, write_json, write_srt
+
     stem = video.stem
     paths = {
         "json": out / f"{stem}.json",
