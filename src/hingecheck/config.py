@@ -5,19 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
+import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from hingecheck.errors import InputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 
 # The hinges a set can be; each may override thresholds in a `[profiles.<name>]` table.
 EXERCISES = (
