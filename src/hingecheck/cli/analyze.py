@@ -8,21 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from hingecheck.cli.options import add_model_options
+from hingecheck.config import EXERCISES
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~40 ms of start-up
 
 if TYPE_CHECKING:
     from hingecheck.pipeline import Analysis
-
-# The lifts --exercise accepts (judge.exercise.EXERCISES, checked equal by a test): spelled out
-# here so that building the parser (--help, --version) imports none of the library.
-EXERCISE_CHOICES = (
-    "deadlift",
-    "romanian_deadlift",
-    "kettlebell_deadlift",
-    "kettlebell_swing",
-    "good_morning",
-)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_model_options(p)
     p.add_argument(
         "--exercise",
-        choices=EXERCISE_CHOICES,
+        choices=EXERCISES,
         default=None,
         help="the lift (default: told from the movement)",
     )
@@ -89,7 +80,8 @@ def _rate(text: str) -> float:
 
 def summary_lines(result: Analysis) -> list[str]:
     """What the lifter reads on the terminal: one line per rep, one per fault with its cue."""
-    from hingecheck.faults import LABELS, clock, counted
+    from hingecheck.faults import label
+    from hingecheck.outputs.text import clock, counted
 
     rep = result.report
     view = rep.view
@@ -100,7 +92,7 @@ def summary_lines(result: Analysis) -> list[str]:
     ]
     for r in rep.reps:
         faults = [f for f in rep.faults if f.rep == r.index]
-        names = ", ".join(sorted({LABELS[f.type].lower() for f in faults})) or "good"
+        names = ", ".join(sorted({label(f.type).lower() for f in faults})) or "good"
         note = "" if r.complete else " (cut off by the end of the video)"
         lines.append(f"Rep {r.index}  {clock(r.start_s)}-{clock(r.end_s)}  {names}{note}")
         for f in faults:
