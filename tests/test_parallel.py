@@ -44,7 +44,10 @@ def test_plan_chunks_cover_the_video():
     assert len(chunks) == 3 and chunks[0].start_s == 0.0 and chunks[-1].end_s is None
     assert len(parallel.plan_chunks(1800.0, 2)) == 1800 / parallel.CHUNK_MAX_S  # bounded memory
     assert all(a.end_s == b.start_s for a, b in zip(chunks, chunks[1:], strict=False))
-    assert parallel.auto_workers(12.0) == 1
+    assert parallel.auto_workers(parallel.MIN_PARALLEL_S) == 1
+    assert 1 <= parallel.auto_workers(5.0) <= parallel.MAX_AUTO_WORKERS
+    # Chunks come in a multiple of the workers, so the last round keeps every thread busy.
+    assert len(parallel.plan_chunks(61.0, 2, max_s=25.0)) == 4
     assert 1 <= parallel.auto_workers(600.0) <= parallel.MAX_AUTO_WORKERS
 
 
@@ -81,9 +84,9 @@ def test_two_workers_equal_one_and_count_a_straddling_rep_once(straddling, monke
     cfg = replace(cfg, pose=replace(cfg.pose, sample_hz=10.0))
     one = analyze(video, cfg, workers=1)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_S", 0.0)  # the clip is short: route it anyway
-    # Three chunks for two workers: a recycled worker process and two seams.
+    # Four chunks for two threads: each thread's model runs two chunks, three seams.
     duration = probe(video).duration_s  # what the chunks are planned from
-    monkeypatch.setattr(parallel, "CHUNK_MAX_S", duration / 2.5)
+    monkeypatch.setattr(parallel, "CHUNK_MAX_S", duration / 3.5)
     monkeypatch.setattr(parallel, "estimate_track_parallel", spy)
     two = analyze(video, cfg, workers=2)
     assert len(calls) == 1 and calls[0] is not None  # the chunked pass ran and its seams met
@@ -92,18 +95,28 @@ def test_two_workers_equal_one_and_count_a_straddling_rep_once(straddling, monke
     assert len(two.track) == len(one.track) == motion.n_frames
     assert np.array_equal(two.track.t, one.track.t)
     assert np.array_equal(two.track.present, one.track.present)
-    # The second worker's tracker settled during its 1 s lead-in: landmarks agree.
+    # Each chunk's model starts with a fresh detection: landmarks agree with the single pass.
     both = one.track.present & two.track.present
     diff = np.abs(two.track.landmarks[both, :, :2] - one.track.landmarks[both, :, :2])
-    assert np.nanmax(diff) < 0.02
+    # Tracked poses carry their history (when the last fresh detection was), so frames differ
+    # a little anywhere, most at the hands and feet of this 160x120 figure; the joints the
+    # signals read (shoulders, hips, knees, ankles) agree to ~1 % of the width.
+    joints = diff[:, 11:29:1][:, [0, 1, 12, 13, 14, 15, 16, 17]]
+    assert np.nanmedian(diff) < 0.005
+    assert np.nanpercentile(joints, 99) < 0.02
 
     chunks = parallel.plan_chunks(duration, 2)
-    assert len(chunks) == 3
+    assert len(chunks) == 4
     boundary = chunks[2].start_s
     truth = motion.reps[1]
     assert truth["start_s"] + 0.5 < boundary < truth["end_s"] - 0.5  # the rep straddles it
     assert len(two.report.reps) == len(one.report.reps) == len(motion.reps)
     straddlers = [r for r in two.report.reps if r.start_s < boundary < r.end_s]
     assert len(straddlers) == 1
-    key = [(f.type, f.rep, f.start_s, f.end_s) for f in one.report.faults]
-    assert [(f.type, f.rep, f.start_s, f.end_s) for f in two.report.faults] == key
+    # The same faults in the same reps, their edges within a frame (the tracked poses differ a
+    # little, see above).
+    assert [(f.type, f.rep) for f in two.report.faults] == [
+        (f.type, f.rep) for f in one.report.faults
+    ]
+    for a, b in zip(one.report.faults, two.report.faults, strict=True):
+        assert abs(a.start_s - b.start_s) <= 1.01 / FPS and abs(a.end_s - b.end_s) <= 1.01 / FPS

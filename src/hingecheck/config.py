@@ -26,10 +26,31 @@ EXERCISES = (
 @dataclass(frozen=True)
 class PoseConfig:
     max_side: int
+    follow: str
     num_poses: int
     min_presence: float
     people_check_s: float
+    redetect_s: float
+    crop_margin: float
+    jump_tolerance: float
     sample_hz: float
+
+    def __post_init__(self) -> None:
+        if self.follow not in FOLLOW_MODES:
+            modes = " or ".join(repr(m) for m in FOLLOW_MODES)
+            raise InputError(f"pose.follow must be {modes}, got {self.follow!r}")
+        for name in ("num_poses", "max_side"):
+            if getattr(self, name) < 1:
+                raise InputError(f"pose.{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("people_check_s", "crop_margin", "jump_tolerance"):
+            if not getattr(self, name) > 0:
+                raise InputError(f"pose.{name} must be above 0, got {getattr(self, name)}")
+        if not self.redetect_s >= 0:
+            raise InputError(f"pose.redetect_s must be 0 or more, got {self.redetect_s}")
+
+
+# How the pose pass follows the lifter (PoseConfig.follow; pose.landmarker.PoseEstimator).
+FOLLOW_MODES = ("track", "detect")
 
 
 @dataclass(frozen=True)
@@ -182,6 +203,13 @@ def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: st
                 raise InputError(f"{origin}: '{where}{name}' must be a table")
             values[name] = _build(nested, value, f"{where}{name}.", origin, text)
             continue
+        if ftype is str:
+            if not isinstance(value, str):
+                line = _line_of(text, name, where.rstrip("."))
+                at = f" (line {line})" if line else ""
+                raise InputError(f"{origin}{at}: '{where}{name}' must be a string, got {value!r}")
+            values[name] = value
+            continue
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if ftype is int:
             ok = ok and float(value).is_integer()
@@ -193,7 +221,7 @@ def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: st
     return cls(**values)
 
 
-_TYPES: dict[str, type] = {"int": int, "float": float}
+_TYPES: dict[str, type] = {"int": int, "float": float, "str": str}
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

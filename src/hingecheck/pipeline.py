@@ -2,29 +2,55 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
-from hingecheck.judge.evaluate import ClipResult, score_clip
-from hingecheck.judge.exercise import detect_exercise
-from hingecheck.judge.reps import find_reps
-from hingecheck.judge.rules import judge
-from hingecheck.judge.view import classify_view
-from hingecheck.outputs.writers import write_text
-from hingecheck.pose.landmarker import PoseEstimator, default_model_path, quiet_native_stderr
-from hingecheck.pose.track import cache_key, estimate_track
-from hingecheck.progress import frame_bar
-from hingecheck.records import Fault, Rep, Report, Signals, Track, View
-from hingecheck.signals.filters import runs
-from hingecheck.signals.kinematics import compute_signals
+from hingecheck.pose.landmarker import default_model_path, quiet_native_stderr
+from hingecheck.pose.track import cache_key
+from hingecheck.records import Rep, Report, Signals, Track, View
 from hingecheck.version import __version__
-from hingecheck.video.source import check_video_path, iter_frames, probe
+from hingecheck.video.source import check_video_path, probe
+
+if TYPE_CHECKING:
+    from hingecheck.judge.evaluate import ClipResult
+
+# What judging a Track needs (scipy.signal alone takes 1.5-3 s to import here): loaded after
+# the pose model has started, in a thread of its own while the model works (the model's calls
+# and the decoder release the GIL), so the first frame reaches the model sooner.
+JUDGE_MODULES = (
+    "hingecheck.signals.filters",
+    "hingecheck.signals.kinematics",
+    "hingecheck.judge.view",
+    "hingecheck.judge.reps",
+    "hingecheck.judge.exercise",
+    "hingecheck.judge.rules",
+    "hingecheck.outputs.writers",
+)
+
+
+def preload_judge() -> threading.Thread:
+    """Start importing the judging stages in a background thread (errors surface later, at
+    their real import)."""
+
+    def load() -> None:
+        for name in JUDGE_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the real import later reports it
+                return
+
+    thread = threading.Thread(target=load, name="hingecheck-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -40,6 +66,8 @@ class Analysis:
 
 
 def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> list[str]:
+    from hingecheck.signals.filters import runs
+
     out: list[str] = []
     n = len(track)
     if view.reason:
@@ -88,6 +116,12 @@ def judge_track(
 
     `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
     """
+    from hingecheck.judge.exercise import detect_exercise
+    from hingecheck.judge.reps import find_reps
+    from hingecheck.judge.rules import judge
+    from hingecheck.judge.view import classify_view
+    from hingecheck.signals.kinematics import compute_signals
+
     signals = compute_signals(track, config.signals)
     view = classify_view(track, signals, config.view)
     reps = find_reps(signals, config.reps) if view.judged else []
@@ -95,7 +129,7 @@ def judge_track(
     profiled = config.for_exercise(name)
     if view.judged and profiled.reps != config.reps:
         reps = find_reps(signals, profiled.reps)
-    faults: list[Fault] = judge(signals, reps, view, profiled.rules)
+    faults = judge(signals, reps, view, profiled.rules)
     report = Report(
         source=track.info,
         view=view,
@@ -153,14 +187,18 @@ def _run_model(
 
     from hingecheck.pose import parallel
 
+    started = _Once(preload_judge)  # after the first frame is in the model, while it works
     workers = parallel.auto_workers(info.duration_s) if workers == 0 else workers
     track = None
     if workers > 1 and info.duration_s > parallel.MIN_PARALLEL_S:
         settings = parallel.PoseSettings(str(model_path), cfg.pose)
         # None when the chunks' seams don't meet (a stream without timestamps): single pass.
-        track = parallel.estimate_track_parallel(path, info, settings, workers, progress)
+        with quiet_native_stderr():
+            track = parallel.estimate_track_parallel(
+                path, info, settings, workers, progress, on_frame=started
+            )
     if track is None:
-        track = _single_pass(path, info, cfg, model_path, progress)
+        track = _single_pass(path, info, cfg, model_path, progress, started)
     if len(track) < 2:  # before the caller caches it: nothing half-made is left behind
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
     # The container's frame count can be an estimate; the decoded count is the truth.
@@ -172,23 +210,45 @@ def _run_model(
     return track
 
 
-def _single_pass(path: Path, info, cfg: Config, model_path: Path, progress: bool) -> Track:
+class _Once:
+    """Calls `fn` on the first call only (from whichever thread comes first)."""
+
+    def __init__(self, fn) -> None:
+        self._fn, self._lock, self._done = fn, threading.Lock(), False
+
+    def __call__(self, *_args: object) -> None:
+        if self._done:
+            return
+        with self._lock:
+            if not self._done:
+                self._done = True
+                self._fn()
+
+
+def _tick(bar, started: _Once | None, t: float) -> None:
+    bar.update(1)
+    if started is not None:
+        started(t)
+
+
+def _single_pass(
+    path: Path, info, cfg: Config, model_path: Path, progress: bool, started: _Once | None = None
+) -> Track:
+    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.track import estimate_track
+    from hingecheck.progress import frame_bar
+    from hingecheck.video.source import iter_frames
 
     # The model's C++ runtime logs to fd 2 from its worker threads: keep the terminal clean.
     with quiet_native_stderr():
         bar = frame_bar(info.frames, path.name, progress)
-        with (
-            bar,
-            PoseEstimator(
-                model_path, cfg.pose.num_poses, cfg.pose.min_presence, cfg.pose.people_check_s
-            ) as est,
-        ):
+        with bar, PoseEstimator(model_path, FollowSettings.from_config(cfg.pose)) as est:
             track = estimate_track(
                 iter_frames(path, cfg.pose.max_side),
                 info,
                 est,
                 cfg.pose.sample_hz,
-                on_frame=lambda _t: bar.update(1),
+                on_frame=lambda t: _tick(bar, started, t),
             )
     return track
 
@@ -197,6 +257,9 @@ def evaluate_folder(
     clips: Path, labels_path: Path, out: Path, config_path: Path | None, progress: bool = False
 ) -> tuple[list[ClipResult], str]:
     """Analyse each labelled clip (cached tracks reused) and score it."""
+    from hingecheck.judge.evaluate import ClipResult, score_clip
+    from hingecheck.outputs.writers import write_text
+
     try:
         labels = json.loads(labels_path.read_text("utf-8"))
     except (OSError, ValueError) as exc:

@@ -12,26 +12,36 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hingecheck.config import load_config
+from hingecheck.config import PoseConfig, load_config
 from hingecheck.faults import label
 from hingecheck.judge.causal import CausalJudge, LiveFault
+from hingecheck.live.pacing import OrderedPool, Stride
 from hingecheck.live.recording import Beeper, Recorder, save_session, session_folder
 from hingecheck.outputs.registry import prepare_out_dir
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
-from hingecheck.pose.landmarker import FramePose, PoseEstimator, quiet_native_stderr
+from hingecheck.pose.landmarker import (
+    FollowSettings,
+    FramePose,
+    PoseEstimator,
+    quiet_native_stderr,
+)
+from hingecheck.pose.parallel import available_cpus
 from hingecheck.records import VideoInfo
-from hingecheck.video.capture import Grabber
+from hingecheck.video.capture import Grab, Grabber
 
-# Live, a frame has ~33 ms: track one person (the detector runs only when tracking is lost) and
-# look for others every 2 s, instead of running the detector on every frame as offline does.
-LIVE_PEOPLE_CHECK_S = 2.0
+
+def _follow_settings(pose: PoseConfig, opts: LiveOptions) -> FollowSettings:
+    """Live follows the lifter as the offline pass does (config [pose]): one tracked pose on a
+    crop around the lifter, whatever `follow` says (a frame has ~33 ms: the detector on every
+    frame does not fit), with --num-poses people counted in each look at the whole frame."""
+    return replace(FollowSettings.from_config(pose), follow="track", num_poses=opts.num_poses)
 
 
 @dataclass
@@ -50,6 +60,7 @@ class LiveOptions:
     model: Path | None = None
     with_video: bool = True
     quiet: bool = False
+    workers: int = 0  # pose models taking turns (0: two when paced and two CPUs are ours)
 
 
 @dataclass
@@ -63,6 +74,8 @@ class Session:
     t_first: float | None = None  # the source's time of the first analysed frame
     folder: Path | None = None
     recorder: Recorder | None = None
+    stride: Stride | None = None  # how frames were taken (models side by side, every n-th)
+    strides: list[int] = field(default_factory=list)  # per analysed frame, the stride then
 
 
 def run_live(opts: LiveOptions) -> int:
@@ -95,19 +108,26 @@ def run_live(opts: LiveOptions) -> int:
             f"{'press q to stop' if window else 'Ctrl-C to stop'}",
             file=sys.stderr,
         )
+    paced = opts.realtime or src.kind != "file"
     try:
-        with (
-            quiet_native_stderr(),
-            PoseEstimator(
-                opts.model, opts.num_poses, cfg.pose.min_presence, LIVE_PEOPLE_CHECK_S
-            ) as est,
-        ):
-            # The model's first calls set up its runtime (~100+ ms): do it before frames come.
-            blank = np.zeros((info.height, info.width, 3), np.uint8)
-            for _ in range(3):
-                est.process(blank, 0.0)
-            grabber.start()
-            _loop(grabber, est, judge, session, opts, window, beeper)
+        with quiet_native_stderr():
+            pool = _pose_pool(opts, _follow_settings(cfg.pose, opts), info, paced)
+            try:
+                grabber.start()
+                _loop(
+                    grabber,
+                    pool,
+                    Stride(src.fps, pool.workers),
+                    judge,
+                    session,
+                    opts,
+                    window,
+                    beeper,
+                )
+            finally:
+                pool.close()
+                for est in pool.states:
+                    est.close()  # type: ignore[attr-defined]
     finally:
         grabber.stop()
         if window is not None:
@@ -139,55 +159,118 @@ def run_live(opts: LiveOptions) -> int:
     return 0
 
 
+def _pose_pool(
+    opts: LiveOptions, follow: FollowSettings, info: VideoInfo, paced: bool
+) -> OrderedPool[Grab, tuple[FramePose, float]]:
+    """The pose models, warmed up: two taking turns when frames come at the source's pace
+    and two CPUs are ours (live.pacing), else one."""
+    workers = opts.workers or (min(2, available_cpus()) if paced else 1)
+    blank = np.zeros((info.height, info.width, 3), np.uint8)
+
+    def make() -> PoseEstimator:
+        est = PoseEstimator(opts.model, follow)
+        # The model's first calls set up its runtime (~100+ ms): do it before frames come.
+        for _ in range(3):
+            est.process(blank, 0.0)
+        return est
+
+    def work(est: PoseEstimator, grab: Grab) -> tuple[FramePose, float]:
+        t0 = time.perf_counter()
+        pose = est.process(grab.rgb, grab.t)
+        return pose, time.perf_counter() - t0
+
+    return OrderedPool(workers, make, work)
+
+
 def _loop(
     grabber: Grabber,
-    est: PoseEstimator,
+    pool: OrderedPool[Grab, tuple[FramePose, float]],
+    stride: Stride,
     judge: CausalJudge,
     session: Session,
     opts: LiveOptions,
     window: Any,
     beeper: Beeper | None,
 ) -> None:
-    """Process the newest frame until the source ends or the user quits."""
-    shown = time.perf_counter()
-    fps = 0.0
+    """Hand the newest frames to the pose models as they free up (on the stride, when the
+    source is paced) and judge the poses in frame order, until the source ends or the user
+    quits."""
+    paced = opts.realtime or grabber.info.kind != "file"
+    view = _View()
     try:
-        while not grabber.finished:
+        while True:
+            for done, (pose, call_s) in pool.ready(block=pool.full):
+                stride.update(call_s)
+                if _judge(done, pose, call_s, judge, session, opts, grabber, window, beeper, view):
+                    return
+            if pool.full:
+                continue
+            if grabber.finished:
+                break
             grab = grabber.get(timeout=0.1)
             if grab is None:
                 if window is not None and window.poll():
                     return
                 continue
+            if paced and not stride.takes(grab.index):
+                continue  # skipped evenly: the models can't take every frame
             if session.t_first is None:
                 session.t_first = grab.t
-            t0 = time.perf_counter()
-            pose = est.process(grab.rgb, grab.t)
-            t1 = time.perf_counter()
-            state = judge.update(grab.t, pose)
-            t2 = time.perf_counter()
-            session.latency_ms.append(1000.0 * (t2 - grab.arrived))
-            session.stage_ms.append((1e3 * (t0 - grab.arrived), 1e3 * (t1 - t0), 1e3 * (t2 - t1)))
-            _record(session, grab.t, grab.rgb, pose, opts, grabber)
-            for lf in state.new_faults:
-                _announce(lf, opts, beeper)
-            if window is not None:
-                from hingecheck.live.overlay import active_cue, draw_live
-
-                now = time.perf_counter()
-                fps = 0.9 * fps + 0.1 / max(now - shown, 1e-3)
-                shown = now
-                seen = max(grabber.seen, 1)
-                img = draw_live(
-                    grab.rgb,
-                    state,
-                    active_cue(judge.faults, grab.t),
-                    1.0 - len(session.times) / seen,
-                    fps,
-                )
-                if window.show(img):
-                    return
+            pool.submit(grab)
+        for done, (pose, call_s) in pool.drain():
+            _judge(done, pose, call_s, judge, session, opts, grabber, window, beeper, view)
     except KeyboardInterrupt:
         return
+
+
+@dataclass
+class _View:
+    """The window's frame rate, measured between shown frames."""
+
+    shown: float = field(default_factory=time.perf_counter)
+    fps: float = 0.0
+
+
+def _judge(
+    grab: Grab,
+    pose: FramePose,
+    call_s: float,
+    judge: CausalJudge,
+    session: Session,
+    opts: LiveOptions,
+    grabber: Grabber,
+    window: Any,
+    beeper: Beeper | None,
+    view: _View,
+) -> bool:
+    """One analysed frame: judge, record, announce, show. True when the user quit."""
+    t1 = time.perf_counter()
+    state = judge.update(grab.t, pose)
+    t2 = time.perf_counter()
+    session.latency_ms.append(1000.0 * (t2 - grab.arrived))
+    wait_ms = 1e3 * (t1 - grab.arrived) - 1e3 * call_s
+    session.stage_ms.append((wait_ms, 1e3 * call_s, 1e3 * (t2 - t1)))
+    if session.stride is not None:
+        session.strides.append(session.stride.every)
+    _record(session, grab.t, grab.rgb, pose, opts, grabber)
+    for lf in state.new_faults:
+        _announce(lf, opts, beeper)
+    if window is None:
+        return False
+    from hingecheck.live.overlay import active_cue, draw_live
+
+    now = time.perf_counter()
+    view.fps = 0.9 * view.fps + 0.1 / max(now - view.shown, 1e-3)
+    view.shown = now
+    seen = max(grabber.seen, 1)
+    img = draw_live(
+        grab.rgb,
+        state,
+        active_cue(judge.faults, grab.t),
+        1.0 - len(session.times) / seen,
+        view.fps,
+    )
+    return bool(window.show(img))
 
 
 def _record(
@@ -263,6 +346,13 @@ def stats_dict(
         },
         # Where the latency goes (medians): waiting to be picked up, the pose model, the judge.
         "stage_ms_p50": _stage_medians(session.stage_ms),
+        # Pose models taking turns, and the share of frames analysed at each stride (1: every
+        # frame; 2: every other one, when the models could not keep up).
+        "pose_workers": session.stride.workers if session.stride else 1,
+        "strides": {
+            str(k): round(float(np.mean(np.asarray(session.strides) == k)), 3)
+            for k in sorted(set(session.strides))
+        },
         "reps": judge.reps,
         "rep_bottoms_s": [round(b, 3) for b in judge.rep_times()],
         "faults": [_fault_dict(lf) for lf in judge.faults],

@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hingecheck.errors import InputError
+from hingecheck.pose.mediapipe_api import pose_api
 from hingecheck.pose.outline import back_profile, frame_facing
+from hingecheck.pose.region import Crop, body_box, crop_around, jumped, near_edge, too_loose, whole
 from hingecheck.records import (
     L_HIP,
     L_SHOULDER,
@@ -23,6 +26,9 @@ from hingecheck.records import (
     R_HIP,
     R_SHOULDER,
 )
+
+if TYPE_CHECKING:
+    from hingecheck.config import PoseConfig
 
 MODEL_NAME = "pose_landmarker_full.task"
 
@@ -84,65 +90,113 @@ def _empty(people: int = 0) -> FramePose:
 
 def _landmarker(path: Path, video: bool, num_poses: int, min_presence: float, masks: bool):
     """A PoseLandmarker in VIDEO mode (tracking across frames) or IMAGE mode (one look)."""
-    from mediapipe.tasks.python import BaseOptions, vision
-
-    options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(path)),
-        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+    api = pose_api()
+    options = api.PoseLandmarkerOptions(
+        base_options=api.BaseOptions(model_asset_path=str(path)),
+        running_mode=api.RunningMode.VIDEO if video else api.RunningMode.IMAGE,
         num_poses=num_poses,
         min_pose_presence_confidence=min_presence,
         output_segmentation_masks=masks,
     )
     try:
         with quiet_native_stderr():
-            return vision.PoseLandmarker.create_from_options(options)
+            return api.PoseLandmarker.create_from_options(options)
     except (RuntimeError, ValueError) as exc:
         raise InputError(f"cannot load pose model {path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class FollowSettings:
+    """How the lifter is followed from frame to frame (config [pose]; see default_config.toml).
+
+    `follow` "track": one pose, tracked by the model from its own last landmarks, on a crop
+    around the lifter; re-detected every `redetect_s`, and at once when the tracked pose jumps
+    (`jump_tolerance`); the whole frame is searched for people every `people_check_s`.
+    "detect": the model's person detector on every whole frame, `num_poses` candidates.
+    """
+
+    follow: str = "track"
+    num_poses: int = 2
+    min_presence: float = 0.5
+    people_check_s: float = 2.0
+    redetect_s: float = 0.5
+    crop_margin: float = 0.5
+    jump_tolerance: float = 0.25
+
+    @classmethod
+    def from_config(cls, pose: PoseConfig) -> FollowSettings:
+        """The [pose] section's following settings."""
+        return cls(
+            pose.follow,
+            pose.num_poses,
+            pose.min_presence,
+            pose.people_check_s,
+            pose.redetect_s,
+            pose.crop_margin,
+            pose.jump_tolerance,
+        )
+
+
+@dataclass
+class FollowStats:
+    """What following cost: model runs by kind (a tracked frame, a re-run after a jump, a
+    census of the whole frame, a tracker reset)."""
+
+    tracked: int = 0
+    redone: int = 0
+    census: int = 0
+    resets: int = 0
+    recrops: int = 0
+
+
+_BLANK = np.zeros((32, 32, 3), np.uint8)
 
 
 class PoseEstimator:
     """Wraps the PoseLandmarker; follows one lifter across frames. Use as a context manager.
 
-    Following `num_poses` > 1 people makes the model run its person detector on every frame.
-    With `people_check_s` > 0 it instead tracks one person from its own last landmarks (~40 %
-    less time a frame, but the tracking drifts more in fast pulls) and takes one look for
-    others that often; once a second person shows up it follows up to `num_poses` from then
-    on, keeping the lifter it had (the largest, most central one at first sight).
+    In "track" mode (the default) the model sees only a crop around the lifter (a margin of
+    `crop_margin` of the body's size each side), follows one pose with its own tracking, and
+    looks afresh with its person detector every `redetect_s` and whenever the tracked pose
+    jumps further than a body moves between two frames (that frame is then run again after
+    the fresh detection). The tracker is reset by showing the model an empty picture, after
+    which it detects again: exactly what a newly built model would do. Every `people_check_s`
+    one look at the whole frame counts the people and re-centres the crop on the lifter (the
+    largest, most central one at first sight, then the one nearest the last position).
+    In "detect" mode the person detector runs on every whole frame with `num_poses`
+    candidates, and the one nearest the lifter's last position is kept.
     """
 
     def __init__(
         self,
         model_path: str | Path | None = None,
-        num_poses: int = 2,
-        min_presence: float = 0.5,
-        people_check_s: float = 0.0,
+        settings: FollowSettings | None = None,
     ) -> None:
         path = Path(model_path) if model_path else default_model_path()
         if not path.is_file():
             raise InputError(f"pose model not found: {path}")
-        self._path, self._num_poses, self._min_presence = path, num_poses, min_presence
-        single = num_poses > 1 and people_check_s > 0
-        self._landmarker = _landmarker(path, True, 1 if single else num_poses, min_presence, True)
-        self._census = (
-            _landmarker(path, False, num_poses + 1, min_presence, False) if single else None
+        self.settings = s = settings or FollowSettings()
+        if s.follow not in ("track", "detect"):
+            raise InputError(f"pose.follow must be 'track' or 'detect' (got {s.follow!r})")
+        track = s.follow == "track"
+        # redetect_s 0: the person detector on every crop (IMAGE mode, no tracking at all).
+        self._video = not track or s.redetect_s > 0
+        self._landmarker = _landmarker(
+            path, self._video, 1 if track else s.num_poses, s.min_presence, True
         )
-        self._check_s = people_check_s
+        self._census = (
+            _landmarker(path, False, max(s.num_poses, 1) + 1, s.min_presence, False)
+            if track
+            else None
+        )
+        self.stats = FollowStats()
+        self._crop: Crop | None = None
         self._next_check = -np.inf
+        self._next_redetect = -np.inf
+        self._people = 1
         self._last_ms = -1
         self._last_center: np.ndarray | None = None
-
-    def _look_for_others(self, image, t: float) -> None:
-        """One look at the whole frame; on a second person, follow several from now on."""
-        if self._census is None or t < self._next_check:
-            return
-        self._next_check = t + self._check_s
-        if len(self._census.detect(image).pose_landmarks) < 2:
-            return
-        with quiet_native_stderr():
-            self._landmarker.close()
-            self._census.close()
-        self._census = None
-        self._landmarker = _landmarker(self._path, True, self._num_poses, self._min_presence, True)
+        self._last: tuple[float, np.ndarray] | None = None  # (t, frame landmarks) when tracked
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -158,48 +212,125 @@ class PoseEstimator:
                     model.close()
         self._landmarker = self._census = None
 
-    def process(self, rgb: np.ndarray, t: float) -> FramePose:
-        """Run the model on one RGB frame at time t (s); returns the followed lifter's pose."""
-        import mediapipe as mp
-
+    def _stamp(self, t: float) -> int:
         ms = max(int(round(t * 1000.0)), self._last_ms + 1)  # the API needs increasing ms
         self._last_ms = ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        self._look_for_others(image, t)
-        result = self._landmarker.detect_for_video(image, ms)
+        return ms
+
+    def process(self, rgb: np.ndarray, t: float) -> FramePose:
+        """Run the model on one RGB frame at time t (s); returns the followed lifter's pose."""
+        if self._census is None:
+            return self._detect(rgb, t)
+        h, w = rgb.shape[:2]
+        if t >= self._next_check or self._crop is None:
+            self._look_around(rgb, t)
+        if self._video and t >= self._next_redetect:
+            self._reset(t)
+        pose = self._track(rgb, t)
+        last = self._last
+        if (
+            self._video
+            and pose.present
+            and last is not None
+            and jumped(last[1], pose.landmarks, w, h, self.settings.jump_tolerance, t - last[0])
+        ):
+            # The tracker may have dragged its region along a misplaced joint: look again.
+            self._reset(t)
+            pose = self._track(rgb, t)
+            self.stats.redone += 1
+        if pose.present:
+            self._last = (t, pose.landmarks)
+            self._follow_crop(pose.landmarks, w, h, t)
+        else:
+            self._last = None
+            self._next_check = t  # lost the lifter: search the whole frame on the next one
+        return pose
+
+    def _reset(self, t: float) -> None:
+        """Drop the tracker's region: on the next frame the model runs its person detector."""
+        if not self._video:
+            return  # every frame is detected afresh anyway
+        image = _image(_BLANK)
+        self._landmarker.detect_for_video(image, self._stamp(t))
+        self._next_redetect = t + self.settings.redetect_s
+        self.stats.resets += 1
+
+    def _set_crop(self, crop: Crop, t: float) -> None:
+        if crop != self._crop:
+            self._crop = crop
+            self.stats.recrops += 1
+            self._reset(t)  # the tracker's region is in the old crop's coordinates
+
+    def _look_around(self, rgb: np.ndarray, t: float) -> None:
+        """One look at the whole frame: count the people, re-centre the crop on the lifter."""
+        h, w = rgb.shape[:2]
+        self._next_check = t + self.settings.people_check_s
+        self.stats.census += 1
+        image = _image(np.ascontiguousarray(rgb))
+        assert self._census is not None  # track mode, not closed
+        result = self._census.detect(image)
+        self._people = len(result.pose_landmarks)
+        if not result.pose_landmarks:
+            self._set_crop(whole(w, h), t)
+            return
+        arrays, vis = _arrays(result)
+        lm = arrays[self._choose(arrays, vis)]
+        box = body_box(lm, w, h)
+        crop = self._crop
+        if (
+            crop is None
+            or near_edge(box, crop, w, h, 0.05)
+            or too_loose(box, crop, self.settings.crop_margin)
+        ):
+            self._set_crop(crop_around(box, w, h, self.settings.crop_margin), t)
+
+    def _follow_crop(self, lm: np.ndarray, w: int, h: int, t: float) -> None:
+        """Re-centre the crop when the tracked lifter nears its edge."""
+        box = body_box(lm, w, h)
+        if self._crop is not None and near_edge(box, self._crop, w, h, 0.05):
+            self._set_crop(crop_around(box, w, h, self.settings.crop_margin), t)
+
+    def _track(self, rgb: np.ndarray, t: float) -> FramePose:
+        """The tracked pose on the crop, in whole-frame coordinates."""
+        h, w = rgb.shape[:2]
+        crop = self._crop or whole(w, h)
+        image = _image(crop.take(rgb))
+        if self._video:
+            result = self._landmarker.detect_for_video(image, self._stamp(t))
+        else:
+            result = self._landmarker.detect(image)
+        self.stats.tracked += 1
+        if not result.pose_landmarks:
+            return _empty(self._people)
+        arrays, vis = _arrays(result)
+        lm_crop, v = arrays[0], vis[0]
+        lm = crop.to_frame(lm_crop, w, h)
+        self._last_center = _centers([lm])[0]
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], np.float32)
+        profile = _profile(result, 0, lm_crop, v, crop.width, crop.height)
+        return FramePose(lm, v, world, profile, max(self._people, 1), True)
+
+    def _detect(self, rgb: np.ndarray, t: float) -> FramePose:
+        """Detect mode: every candidate on the whole frame, keep the lifter."""
+        image = _image(np.ascontiguousarray(rgb))
+        result = self._landmarker.detect_for_video(image, self._stamp(t))
+        self.stats.tracked += 1
         people = len(result.pose_landmarks)
         if people == 0:
             return _empty()
-        arrays = [
-            np.array([(p.x, p.y, p.z) for p in pose], dtype=np.float32)
-            for pose in result.pose_landmarks
-        ]
-        vis = [
-            np.array([p.visibility or 0.0 for p in pose], np.float32)
-            for pose in result.pose_landmarks
-        ]
+        arrays, vis = _arrays(result)
         pick = self._choose(arrays, vis)
         lm, v = arrays[pick], vis[pick]
         world = np.array(
             [(p.x, p.y, p.z) for p in result.pose_world_landmarks[pick]], dtype=np.float32
         )
         h, w = rgb.shape[:2]
-        profile = np.full(PROFILE_POINTS, np.nan, np.float32)
-        if result.segmentation_masks:
-            mask = result.segmentation_masks[min(pick, len(result.segmentation_masks) - 1)]
-            mask_arr = mask.numpy_view()
-            mask_arr = mask_arr[..., 0] if mask_arr.ndim == 3 else mask_arr
-            scale = np.array([w, h], np.float32)
-            hip = 0.5 * (lm[L_HIP, :2] + lm[R_HIP, :2]) * scale
-            shoulder = 0.5 * (lm[L_SHOULDER, :2] + lm[R_SHOULDER, :2]) * scale
-            profile = back_profile(mask_arr, hip, shoulder, int(frame_facing(lm[None], v[None])[0]))
+        profile = _profile(result, pick, lm, v, w, h)
         return FramePose(lm, v, world, profile, people, True)
 
     def _choose(self, poses: list[np.ndarray], vis: list[np.ndarray]) -> int:
         """Keep following the same person; at first sight take the largest, most central one."""
-        centers = np.array(
-            [np.nanmean(p[[L_HIP, R_HIP, L_SHOULDER, R_SHOULDER], :2], axis=0) for p in poses]
-        )
+        centers = _centers(poses)
         if self._last_center is not None and len(poses) > 1:
             pick = int(np.argmin(np.linalg.norm(centers - self._last_center, axis=1)))
         else:
@@ -213,3 +344,41 @@ class PoseEstimator:
             pick = int(np.argmax(sizes * central))
         self._last_center = centers[pick]
         return pick
+
+
+def _image(rgb: np.ndarray):
+    """A MediaPipe image of RGB pixels (C-contiguous: the model silently misreads strided rows)."""
+    api = pose_api()
+    return api.Image(image_format=api.ImageFormat.SRGB, data=rgb)
+
+
+def _arrays(result) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each person's (33, 3) landmarks and (33,) visibilities."""
+    arrays = [
+        np.array([(p.x, p.y, p.z) for p in pose], dtype=np.float32)
+        for pose in result.pose_landmarks
+    ]
+    vis = [
+        np.array([p.visibility or 0.0 for p in pose], np.float32) for pose in result.pose_landmarks
+    ]
+    return arrays, vis
+
+
+def _centers(poses: list[np.ndarray]) -> np.ndarray:
+    return np.array(
+        [np.nanmean(p[[L_HIP, R_HIP, L_SHOULDER, R_SHOULDER], :2], axis=0) for p in poses]
+    )
+
+
+def _profile(result, pick: int, lm: np.ndarray, v: np.ndarray, w: int, h: int) -> np.ndarray:
+    """The back's outline from the mask (at the size of the picture the model was shown)."""
+    profile = np.full(PROFILE_POINTS, np.nan, np.float32)
+    if not result.segmentation_masks:
+        return profile
+    mask = result.segmentation_masks[min(pick, len(result.segmentation_masks) - 1)]
+    mask_arr = mask.numpy_view()
+    mask_arr = mask_arr[..., 0] if mask_arr.ndim == 3 else mask_arr
+    scale = np.array([w, h], np.float32)
+    hip = 0.5 * (lm[L_HIP, :2] + lm[R_HIP, :2]) * scale
+    shoulder = 0.5 * (lm[L_SHOULDER, :2] + lm[R_SHOULDER, :2]) * scale
+    return back_profile(mask_arr, hip, shoulder, int(frame_facing(lm[None], v[None])[0]))

@@ -1,29 +1,27 @@
-"""The pose pass split over worker processes: one time chunk of the video each, then stitched.
+"""The pose pass split over threads: one time chunk of the video each, then stitched.
 
-The model is the one expensive stage and runs one frame after another, so a long video is cut
-into N chunks by time and each chunk is run in its own process (own decoder, own model, pinned
-to a CPU of its own when there are enough). A worker seeks to the keyframe before its chunk,
-starts its model `OVERLAP_S` early so the VIDEO-mode tracker and its smoothing have settled by
-the chunk's first frame, and returns the poses of its own frames only. Frame times come from
-the same clock as a single pass, so the chunks stitch into one Track with no frame missing or
-doubled; that is checked, and any seam that does not meet falls back to the single pass. Reps
-are found on the stitched Track, so a rep across a chunk boundary is counted once by
-construction.
-
-Workers are spawned (not forked), so a script calling `analyze(..., workers=2)` needs the usual
-`if __name__ == "__main__":` guard; the `hingecheck` command has it.
+The model is the one expensive stage and runs one frame after another, so the video is cut
+into chunks by time and each chunk is run by a thread with its own decoder and its own model.
+Threads, not processes: the model's calls and the decoder release the GIL (the model runs on
+its own native threads), so two threads keep two cores busy, and a thread costs no interpreter
+start-up, no second import of the model's runtime (~1.5-3 s a process here) and no copy of its
+memory; chunks are therefore worth it on a clip of a few seconds. A thread decodes from the
+keyframe before its chunk and shows its model `OVERLAP_S` of frames before the chunk (the
+tracker starts with a fresh detection either way; the overlap's last frame is what proves the
+seam meets), and returns the poses of its own frames only. Frame times come from the same clock
+as a single pass, so the chunks stitch into one Track with no frame missing or doubled; that is
+checked, and any seam that does not meet falls back to the single pass. Reps are found on the
+stitched Track, so a rep across a chunk boundary is counted once by construction.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing as mp
 import os
-from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -32,30 +30,16 @@ from hingecheck.pose.track import PosePass, finish_pass
 from hingecheck.progress import frame_bar
 from hingecheck.records import Track, VideoInfo
 
-# Long enough for the tracker to lock on and its landmark smoothing to forget its start.
-OVERLAP_S = 1.0
-# Below this a video is not worth the workers' start-up (~2 s each: imports and model load).
-MIN_PARALLEL_S = 20.0
-# Each worker holds its own model and decoder (~360 MB resident; parent + 2 workers measured
-# at ~850 MB on a 1-minute video, 933 MB at the end of a 30-minute 1080p one): more than 2 by
-# default would break the 1 GB memory bound.
+# Frames shown to a chunk's model before its own: they prove the seam (the last of them is the
+# previous chunk's last frame) and let the tracker's first detection settle.
+OVERLAP_S = 0.1
+# Below this a second thread is not worth its model's start-up (~0.2 s) and first detection.
+MIN_PARALLEL_S = 2.0
+# One thread per core, and 2 at most by default: on 2 cores a third only adds switching.
 MAX_AUTO_WORKERS = 2
-# A worker's memory grows with the frames it holds (~4 MB per video minute): a long video is
-# cut into chunks of at most this length, each run by a fresh worker process that hands its
-# frames back and exits, so a 30-minute video needs no more worker memory than a 2-minute one.
-CHUNK_MAX_S = 120.0
-
-
-@dataclass
-class _Shared:
-    """What the parent shares with each worker process (set once, by the pool's initializer)."""
-
-    counter: Any  # multiprocessing Value: frames done, behind the progress bar
-    cpus: list[int]  # the CPUs the workers may pin themselves to, one each
-    busy: Any  # multiprocessing Array: 1 where a worker holds that CPU
-
-
-_shared: _Shared | None = None  # per worker process, set by _init_worker
+# Long videos are cut into chunks of at most this length, taken in time order from a queue by
+# whichever thread is free, so a thread slowed by other load does not hold up the end.
+CHUNK_MAX_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -69,10 +53,22 @@ class Chunk:
 
 @dataclass(frozen=True)
 class PoseSettings:
-    """What the model needs, picklable for the worker processes."""
+    """What the model needs."""
 
     model_path: str
     pose: PoseConfig
+
+
+class _Counter:
+    """Frames done over all threads, behind the progress bar."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int = 1) -> None:
+        with self._lock:
+            self.value += n
 
 
 def available_cpus() -> int:
@@ -84,7 +80,7 @@ def available_cpus() -> int:
 
 
 def auto_workers(duration_s: float) -> int:
-    """The default worker count: 1 for short clips, else the CPUs we may use (capped)."""
+    """The default thread count: 1 for very short clips, else the CPUs we may use (capped)."""
     if duration_s <= MIN_PARALLEL_S:
         return 1
     return max(1, min(available_cpus(), MAX_AUTO_WORKERS))
@@ -95,47 +91,25 @@ def plan_chunks(duration_s: float, workers: int, max_s: float | None = None) -> 
     CHUNK_MAX_S); the first starts at 0 and the last runs to the end of the stream."""
     max_s = CHUNK_MAX_S if max_s is None else max_s
     n = max(1, int(workers), int(np.ceil(duration_s / max_s)) if max_s > 0 else 1)
+    # A multiple of the workers, so the last round of chunks keeps every thread busy.
+    n = int(np.ceil(n / max(1, workers))) * max(1, workers)
     edges = [duration_s * k / n for k in range(n + 1)]
     return [Chunk(k, edges[k], None if k == n - 1 else edges[k + 1]) for k in range(n)]
 
 
-def _init_worker(shared: _Shared) -> None:
-    global _shared  # noqa: PLW0603 - one per process, set by the pool's initializer
-    _shared = shared
-
-
-@contextlib.contextmanager
-def _own_cpu() -> Iterator[None]:
-    """Pin this worker (and the threads its model and decoder start) to a CPU no other worker
-    holds. Unpinned, each model's thread pool spreads over every core and the workers' threads
-    contend: measured on 2 cores at 720p, 40.4 ms of CPU a frame against 34.9 for one pinned
-    process (45 fps); pinned, 37.7 ms (52 fps)."""
-    shared = _shared
-    slot = None
-    if shared is not None and shared.cpus and hasattr(os, "sched_setaffinity"):
-        with shared.busy.get_lock():
-            free = [k for k, b in enumerate(shared.busy) if not b]
-            if free:
-                slot = free[0]
-                shared.busy[slot] = 1
-        if slot is not None:
-            os.sched_setaffinity(0, {shared.cpus[slot]})
-    try:
-        yield
-    finally:
-        if shared is not None and slot is not None:
-            with shared.busy.get_lock():
-                shared.busy[slot] = 0
-
-
 def run_chunk(
-    video: str, chunk: Chunk, settings: PoseSettings, info: VideoInfo
+    video: str,
+    chunk: Chunk,
+    settings: PoseSettings,
+    info: VideoInfo,
+    counter: _Counter | None = None,
+    on_frame: Callable[[float], None] | None = None,
 ) -> tuple[PosePass, float | None]:
-    """Worker: the pose samples and frame times of one chunk's own frames, and the time of the
-    frame decoded just before the chunk (None if none), which the parent checks against the
+    """The pose samples and frame times of one chunk's own frames, and the time of the frame
+    decoded just before the chunk (None if none), which the caller checks against the
     previous chunk's last frame.
     """
-    from hingecheck.pose.landmarker import PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
     from hingecheck.pose.track import sample_poses
     from hingecheck.video.source import iter_frames
 
@@ -149,19 +123,16 @@ def run_chunk(
             return False
         return True
 
-    def count(_t: float) -> None:
-        if _shared is not None:
-            with _shared.counter.get_lock():
-                _shared.counter.value += 1
+    def count(t: float) -> None:
+        if counter is not None:
+            counter.add()
+        if on_frame is not None:
+            on_frame(t)
 
     cfg = settings.pose
-    with _own_cpu():  # before the model and decoder start their threads: they inherit it
-        model = PoseEstimator(
-            settings.model_path, cfg.num_poses, cfg.min_presence, cfg.people_check_s
-        )
-        with quiet_native_stderr(), model as est:
-            frames = iter_frames(video, cfg.max_side, lead_in, chunk.end_s)
-            result = sample_poses(frames, info, est, cfg.sample_hz, keep=own, on_frame=count)
+    with PoseEstimator(settings.model_path, FollowSettings.from_config(cfg)) as est:
+        frames = iter_frames(video, cfg.max_side, lead_in, chunk.end_s)
+        result = sample_poses(frames, info, est, cfg.sample_hz, keep=own, on_frame=count)
     return result, before
 
 
@@ -186,44 +157,34 @@ def estimate_track_parallel(
     settings: PoseSettings,
     workers: int,
     progress: bool = False,
+    on_frame: Callable[[float], None] | None = None,
 ) -> Track | None:
-    """The pose pass over `workers` processes, stitched; None when the seams don't meet
-    (e.g. a stream without timestamps), in which case run the single pass instead."""
+    """The pose pass over `workers` threads, stitched; None when the seams don't meet
+    (e.g. a stream without timestamps), in which case run the single pass instead.
+    `on_frame(t)` is called (from the threads) after each frame of the chunks' own.
+    The caller silences the model's native log lines (quiet_native_stderr) around this."""
 
     chunks = plan_chunks(info.duration_s, workers)
     workers = min(workers, len(chunks))
-    # spawn, not fork: the parent may already hold the model's threads, which fork can't copy.
-    ctx = mp.get_context("spawn")
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    # Pin only when every worker can have a CPU of its own.
-    cpus = cpus if len(cpus) >= workers else []
-    shared = _Shared(ctx.Value("q", 0), cpus, ctx.Array("b", max(len(cpus), 1)))
-    counter = shared.counter
-    bar = frame_bar(info.frames, f"{video.name} ({workers} workers)", progress)
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(shared,),
-        max_tasks_per_child=1,  # a fresh process per chunk: its memory is returned each time
-    )
+    counter = _Counter()
+    bar = frame_bar(info.frames, f"{video.name} ({workers} threads)", progress)
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="hingecheck-pose")
     try:
         with bar:
-            futures = [pool.submit(run_chunk, str(video), c, settings, info) for c in chunks]
+            futures = [
+                pool.submit(run_chunk, str(video), c, settings, info, counter, on_frame)
+                for c in chunks
+            ]
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
                 bar.update(counter.value - bar.n)
                 if any(f.exception() for f in done):
                     break
-            parts = [f.result() for f in futures]  # re-raises a worker's error here
-    except BaseException:
-        # Don't let the other workers run on for minutes after one failed or Ctrl-C: they are
-        # our own processes, ended by their pids.
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+            parts = [f.result() for f in futures]  # re-raises a thread's error here
+    finally:
+        # On an error or Ctrl-C the chunks not yet started are dropped; a running one ends
+        # with its chunk.
+        pool.shutdown(wait=True, cancel_futures=True)
     joined = stitch(parts, info)
     return None if joined is None else finish_pass(joined)

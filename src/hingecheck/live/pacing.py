@@ -1,0 +1,107 @@
+"""Keeping up with a camera: the pose model on up to two frames at once, and frames skipped
+evenly when even that is too slow.
+
+One model call takes about a frame's time (25-35 ms of CPU here at 30 fps), so one model alone
+falls behind as soon as the machine has anything else to do, and the frames it misses are
+whichever arrived while it was busy: an uneven cadence, and each frame it does take has waited
+for the previous call. Two models in two threads (their calls release the GIL and run on their
+own native threads) take turns, so a 2-core machine keeps up with every frame; results are
+handed on in frame order. When the calls still take longer than the frames allow (a slower
+machine, or another process holding a core), frames are taken on a stride (every 2nd, every
+3rd, ...) chosen from the measured call time, so the frames analysed stay evenly spaced, each
+one is fresh when taken, and nothing queues. A hinge rep lasts over a second, so even every
+3rd frame at 30 fps sees each bottom and lockout.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# The stride never rises past this: at 30 fps every 4th frame is still 7.5 a second.
+MAX_STRIDE = 4
+
+
+@dataclass
+class Stride:
+    """Take every `every`-th frame, chosen from the model's measured time per call.
+
+    `capacity` frames a second can be analysed when `workers` calls run side by side each
+    taking `call_s`; the stride is the smallest that keeps the frames taken within it, with
+    a 10 % margin, and it changes only when the need is clear (no flapping between 1 and 2).
+    """
+
+    fps: float
+    workers: int
+    every: int = 1
+    call_s: float | None = None  # running mean of one call's wall time
+
+    def update(self, seconds: float) -> None:
+        """Note one call's wall time."""
+        self.call_s = seconds if self.call_s is None else 0.9 * self.call_s + 0.1 * seconds
+        need = self.call_s * self.fps / max(self.workers, 1)  # frames each call spans
+        wanted = min(MAX_STRIDE, max(1, math.ceil(need * 1.1)))
+        if wanted > self.every or need < 0.8 * (self.every - 1):
+            self.every = wanted
+
+    def takes(self, index: int) -> bool:
+        """Whether the frame with this source index is analysed."""
+        return index % self.every == 0
+
+
+class OrderedPool(Generic[T, R]):
+    """Runs `work(item)` on up to `workers` items at once, each worker thread with its own
+    state from `make_state()` (a pose model each, fed frames in time order), and hands the
+    results back in submission order."""
+
+    def __init__(self, workers: int, make_state: Callable[[], object], work: Callable) -> None:
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="hingecheck-live-pose")
+        self._states = [make_state() for _ in range(workers)]
+        self._next = 0
+        self._work = work
+        self._pending: deque[tuple[T, Future]] = deque()
+
+    @property
+    def full(self) -> bool:
+        return len(self._pending) >= self.workers
+
+    def submit(self, item: T) -> None:
+        """Start work on an item (round robin over the workers' states)."""
+        state = self._states[self._next]
+        self._next = (self._next + 1) % self.workers
+        # One state per worker, used in turn: a state's items are submitted in order, and its
+        # previous item is done before its next starts (at most `workers` are in flight).
+        self._pending.append((item, self._pool.submit(self._work, state, item)))
+
+    def ready(self, block: bool) -> list[tuple[T, R]]:
+        """The finished results at the head of the order (waiting for the oldest if block)."""
+        out: list[tuple[T, R]] = []
+        while self._pending:
+            item, future = self._pending[0]
+            if not future.done() and not (block and not out):
+                break
+            self._pending.popleft()
+            out.append((item, future.result()))
+        return out
+
+    def drain(self) -> list[tuple[T, R]]:
+        """Every result still pending, in order."""
+        out: list[tuple[T, R]] = []
+        while self._pending:
+            out += self.ready(block=True)
+        return out
+
+    @property
+    def states(self) -> list[object]:
+        return list(self._states)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
