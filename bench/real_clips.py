@@ -95,11 +95,12 @@ def version_time() -> float:
     return statistics.median(_timed(cmd + ["--version"])[0] for _ in range(5))
 
 
-def offline_once(video: Path, out: Path) -> dict:
+def offline_once(video: Path, out: Path, config: Path | None = None) -> dict:
     """One naive run and one command run, back to back."""
     naive_wall, naive_cpu, _ = _timed([sys.executable, str(HERE / "naive_loop.py"), str(video)])
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-c", _WRAPPER, "analyze", str(video), "-o", str(out)]
+    cmd += ["--config", str(config)] if config else []
     wall, cpu, proc = _timed(cmd + ["--no-video", "--no-cache", "-q"])
     first = float(proc.stderr.rsplit("FIRST_FRAME_S", 1)[1].split()[0])
     return {
@@ -118,11 +119,12 @@ def _busy_core() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "while True: pass"])
 
 
-def live_once(video: Path, out: Path, busy: bool) -> dict:
+def live_once(video: Path, out: Path, busy: bool, config: Path | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     stats = out / "stats.json"
     cmd = [sys.executable, "-m", "hingecheck", "live", "--source", str(video), "--headless"]
     cmd += ["--realtime", "--stats-json", str(stats), "-o", str(out), "--no-video", "-q"]
+    cmd += ["--config", str(config)] if config else []
     spinner = _busy_core() if busy else None
     try:
         _timed(cmd)
@@ -133,9 +135,16 @@ def live_once(video: Path, out: Path, busy: bool) -> dict:
     return json.loads(stats.read_text())
 
 
-def bench_clip(video: Path, repeat: int, live: bool, tmp: Path) -> dict:
+def bench_clip(
+    video: Path,
+    repeat: int,
+    live: bool,
+    tmp: Path,
+    config: Path | None = None,
+    no_live: bool = False,
+) -> dict:
     w, h, fps, dur = _info(video)
-    runs = [offline_once(video, tmp / f"{video.stem}_{k}") for k in range(repeat)]
+    runs = [offline_once(video, tmp / f"{video.stem}_{k}", config) for k in range(repeat)]
     row: dict = {"clip": video.name, "size": f"{w}x{h}", "fps": round(fps, 2)}
     row["duration_s"] = round(dur, 2)
     for key in runs[0]:
@@ -144,9 +153,9 @@ def bench_clip(video: Path, repeat: int, live: bool, tmp: Path) -> dict:
     row["runs"] = runs
     report = json.loads((tmp / f"{video.stem}_0" / f"{video.stem}.json").read_text())
     row["reps_offline"] = len(report["reps"])
-    if live or ((w, h) == (1280, 720) and 25 <= fps <= 31):
+    if not no_live and (live or ((w, h) == (1280, 720) and 25 <= fps <= 31)):
         for busy in (False, True):
-            stats = live_once(video, tmp / f"{video.stem}_live{int(busy)}", busy)
+            stats = live_once(video, tmp / f"{video.stem}_live{int(busy)}", busy, config)
             agree, got, want = agreement(stats, report)
             row["live_busy" if busy else "live_idle"] = {
                 **{k: stats["latency_ms"][k] for k in ("p50", "p95", "max")},
@@ -195,6 +204,8 @@ def main() -> int:
     ap.add_argument("--make-video", metavar="WxH:SECONDS", action="append", default=[])
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--live", action="store_true", help="live figures for every clip")
+    ap.add_argument("--no-live", action="store_true", help="no live figures at all")
+    ap.add_argument("--config", type=Path, default=None, help="a config for hingecheck's runs")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     videos = list(args.videos)
@@ -217,7 +228,7 @@ def main() -> int:
         load = os.getloadavg()[0]
         print(f"hingecheck --version: {vt:.2f} s (< 0.3 {_mark(vt < 0.3)}); load {load:.1f}")
         for video in videos:
-            row = bench_clip(video, args.repeat, args.live, tmp)
+            row = bench_clip(video, args.repeat, args.live, tmp, args.config, args.no_live)
             row["load"] = round(os.getloadavg()[0], 2)
             print_row(row)
             rows.append(row)

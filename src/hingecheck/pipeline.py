@@ -159,7 +159,7 @@ def analyze(
     `config` is a Config, a TOML path or None (defaults). With `cache_path`, the pose model's
     Track is read from / written to that .npz, so a re-run with other thresholds skips the
     model. `progress` shows a progress bar on stderr. `workers` > 1 runs the pose model in
-    that many processes, one time chunk each, for videos longer than
+    that many threads (one model each), one time chunk each, for videos longer than
     `parallel.MIN_PARALLEL_S` (0: choose from the video's length and the CPUs). Raises
     InputError for bad input. `exercise` picks the profile (None: told from the movement).
     """

@@ -40,8 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=_workers,
         default=0,
         metavar="N",
-        help="processes for the pose model, one time chunk of the video each (default: 1 for "
-        "clips up to 20 s, else one per CPU, at most 2: each holds ~360 MB)",
+        help="threads running the pose model, one time chunk of the video each, each with its "
+        "own model (default: one per CPU, at most 2; 1 for clips up to 2 s)",
     )
     p.add_argument(
         "--pose-hz",

@@ -13,9 +13,10 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -26,15 +27,38 @@ from hingecheck.video.source import check_video_path, iter_frames, probe, scaled
 CAMERA_TIMEOUT_S = 2.0
 
 
-@dataclass(frozen=True)
 class Grab:
     """One frame as it arrived: its time in the stream, its arrival on the perf_counter clock
-    and its RGB pixels, scaled to the size the pose model gets (and the recording keeps)."""
+    and its RGB pixels, scaled to the size the pose model gets (and the recording keeps).
 
-    index: int
-    t: float
-    arrived: float
-    rgb: np.ndarray
+    The pixels are converted (scaled, to RGB) on first use of `rgb`, by whoever takes the
+    frame: a frame replaced by a newer one before it was taken costs only its decoding, and
+    the reader thread stays on time when the machine is busy (converting every frame it
+    delivers, only to drop most of them, had made it fall behind the source).
+    """
+
+    __slots__ = ("index", "t", "arrived", "_pixels", "_convert")
+
+    def __init__(
+        self,
+        index: int,
+        t: float,
+        arrived: float,
+        pixels: object,
+        convert: Callable[[object], np.ndarray] | None = None,
+    ) -> None:
+        self.index, self.t, self.arrived = index, t, arrived
+        self._pixels, self._convert = pixels, convert
+
+    @property
+    def rgb(self) -> np.ndarray:
+        if self._convert is not None:
+            self._pixels, self._convert = self._convert(self._pixels), None
+        return self._pixels  # type: ignore[return-value]
+
+    def arriving_at(self, arrived: float) -> Grab:
+        """The same frame with another arrival time."""
+        return Grab(self.index, self.t, arrived, self._pixels, self._convert)
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,27 @@ def _camera_list() -> str:
     return ", ".join(map(str, found)) if found else "none"
 
 
+class _CameraFrame:
+    """A camera's BGR frame, scaled and converted to RGB on first use of `rgb`."""
+
+    __slots__ = ("_bgr", "_size")
+
+    def __init__(self, bgr: np.ndarray, size: tuple[int, int]) -> None:
+        self._bgr, self._size = bgr, size
+
+    @property
+    def rgb(self) -> np.ndarray:
+        cv2 = _quiet_cv2()
+        bgr = self._bgr
+        if bgr.shape[1::-1] != self._size:  # scale first: the colour conversion is cheaper
+            bgr = cv2.resize(bgr, self._size, interpolation=cv2.INTER_AREA)
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _rgb_of(frame: Any) -> np.ndarray:
+    return frame.rgb
+
+
 class Grabber:
     """Reads a source in a daemon thread and keeps only the newest frame for `get`."""
 
@@ -96,7 +141,7 @@ class Grabber:
         self._paced = self.info.kind == "file" and realtime
         self._thread = threading.Thread(target=self._run, name="hingecheck-grab", daemon=True)
 
-    def _open(self, source: str) -> tuple[Iterator[tuple[float, np.ndarray, float]], SourceInfo]:
+    def _open(self, source: str) -> tuple[Iterator[tuple[float, Any, float]], SourceInfo]:
         if source.isdigit():
             return self._open_capture(int(source), f"camera {source}", "camera")
         if "://" in source:
@@ -104,8 +149,9 @@ class Grabber:
         path = Path(source)
         check_video_path(path)
         vi = probe(path)
-        # The decoder converts and scales in one pass: cheaper than full-size RGB, then resize.
-        frames = ((f.t, f.rgb, time.perf_counter()) for f in iter_frames(path, self.max_side))
+        # The decoder converts and scales in one pass (cheaper than full-size RGB, then resize),
+        # when the frame is taken (Frame.rgb is lazy).
+        frames = ((f.t, f, time.perf_counter()) for f in iter_frames(path, self.max_side))
         return frames, SourceInfo(
             path.name,
             "file",
@@ -139,10 +185,9 @@ class Grabber:
 
     def _read_capture(
         self, cap, first: np.ndarray, label: str, size: tuple[int, int]
-    ) -> Iterator[tuple[float, np.ndarray, float]]:
-        """Camera/stream frames (t, rgb, arrival) timed by their arrival; a long silence is a
-        disconnect."""
-        cv2 = _quiet_cv2()
+    ) -> Iterator[tuple[float, Any, float]]:
+        """Camera/stream frames (t, frame with a lazy .rgb, arrival) timed by their arrival; a
+        long silence is a disconnect."""
         t0 = time.perf_counter()
         bgr: np.ndarray | None = first
         last_ok = t0
@@ -150,9 +195,7 @@ class Grabber:
             while not self._stop.is_set():
                 if bgr is not None:
                     last_ok = time.perf_counter()
-                    if bgr.shape[1::-1] != size:  # scale first: the colour conversion is cheaper
-                        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-                    yield last_ok - t0, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), last_ok
+                    yield last_ok - t0, _CameraFrame(bgr, size), last_ok
                 ok, bgr = cap.read()
                 if not ok:
                     bgr = None
@@ -193,7 +236,7 @@ class Grabber:
     def _run(self) -> None:
         start = time.perf_counter()
         try:
-            for index, (t, rgb, arrived) in enumerate(self._frames):
+            for index, (t, rgb, arrived) in enumerate(self._frames):  # rgb: lazy, see Grab
                 if self._stop.is_set():
                     break
                 if self._paced:
@@ -204,7 +247,7 @@ class Grabber:
                     if wait > 0:
                         time.sleep(wait)
                     arrived = due
-                self._publish(Grab(index, t, arrived, rgb))
+                self._publish(Grab(index, t, arrived, rgb, _rgb_of))
         except Exception as exc:  # noqa: BLE001 - a reader failure ends the session, not the app
             self.error = f"{self.info.label}: reading failed ({type(exc).__name__}: {exc})"
         finally:
@@ -217,7 +260,7 @@ class Grabber:
             if self._lockstep:  # a file read as fast as the loop goes: hand over when taken
                 while self._slot is not None and not self._stop.is_set():
                     self._cond.wait(0.1)
-                grab = replace(grab, arrived=time.perf_counter())
+                grab = grab.arriving_at(time.perf_counter())
             self._slot = grab  # a frame still waiting is replaced: dropped, not queued
             self.seen += 1
             self._cond.notify_all()
