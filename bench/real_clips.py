@@ -165,6 +165,8 @@ def bench_clip(
                 "faults_live": sorted(map(list, got)),
                 "faults_offline": sorted(map(list, want)),
                 "stage_ms_p50": stats.get("stage_ms_p50"),
+                "strides": stats.get("strides"),
+                "two_in_flight": stats.get("two_in_flight"),
             }
     return row
 

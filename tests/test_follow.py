@@ -81,8 +81,21 @@ def test_stride_rises_when_calls_take_longer_than_the_frames_and_falls_back():
     assert s.every == 1
     two = Stride(fps=30.0, workers=2)
     for _ in range(60):
-        two.update(0.050)  # two models side by side keep up with 50 ms calls
-    assert two.every == 1
+        two.update(0.045)  # 50 ms calls, two side by side on two free cores, keep up
+        two.update(0.050, paired=True)
+    assert two.in_flight == 2 and two.every == 1
+
+
+def test_a_second_model_is_dropped_while_pairs_cost_twice_and_tried_again_later():
+    s = Stride(fps=30.0, workers=2)
+    for _ in range(40):  # another process holds a core: paired calls share the other one
+        s.update(0.030)
+        s.update(0.065, paired=True)
+    assert s.in_flight == 1  # latency stays near one call's time
+    assert s.every == 2  # ... and frames are skipped evenly to keep up
+    for _ in range(120):
+        s.update(0.030)  # alone, and the paired estimate drifts back
+    assert s.in_flight == 2
 
 
 def test_ordered_pool_hands_results_back_in_order_and_never_shares_a_state():
@@ -106,11 +119,11 @@ def test_ordered_pool_hands_results_back_in_order_and_never_shares_a_state():
     pool: OrderedPool[int, int] = OrderedPool(2, make, work)
     out: list[tuple[int, int]] = []
     for item in range(12):
-        while pool.full:
-            out += pool.ready(block=True)
+        while pool.full():
+            out += [(i, r) for i, r, _ in pool.ready(block=True)]
         pool.submit(item)
-        out += pool.ready(block=False)
-    out += pool.drain()
+        out += [(i, r) for i, r, _ in pool.ready(block=False)]
+    out += [(i, r) for i, r, _ in pool.drain()]
     pool.close()
     assert out == [(i, 10 * i) for i in range(12)]
     assert not clash.is_set()

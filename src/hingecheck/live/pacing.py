@@ -31,22 +31,41 @@ MAX_STRIDE = 4
 
 @dataclass
 class Stride:
-    """Take every `every`-th frame, chosen from the model's measured time per call.
+    """Which frames to analyse and how many model calls to run at once, from the calls' times.
 
-    `capacity` frames a second can be analysed when `workers` calls run side by side each
-    taking `call_s`; the stride is the smallest that keeps the frames taken within it, with
-    a 10 % margin, and it changes only when the need is clear (no flapping between 1 and 2).
+    Two calls side by side only pay when two cores are free: with one core taken by something
+    else they share the other, each takes about twice as long, and every frame waits twice the
+    model's time. So the time of a call made alone and of one made beside another are tracked
+    apart, and the second model is used only while a paired call costs under 1.4x a lone one
+    (the paired estimate drifts back towards the lone one while unused, so pairs are tried
+    again after a while, and kept if the other load has gone). Then the stride is the smallest
+    that keeps the frames taken within what the calls in flight can do, with a 10 % margin,
+    and it changes only when the need is clear (no flapping between 1 and 2).
     """
 
     fps: float
     workers: int
     every: int = 1
-    call_s: float | None = None  # running mean of one call's wall time
+    in_flight: int = 0  # calls allowed at once (0 until set: all the workers)
+    call_s: float | None = None  # running mean of one call's wall time, as they are run now
+    solo_s: float | None = None  # ... of a call made alone
+    pair_s: float | None = None  # ... of a call made beside another
 
-    def update(self, seconds: float) -> None:
-        """Note one call's wall time."""
-        self.call_s = seconds if self.call_s is None else 0.9 * self.call_s + 0.1 * seconds
-        need = self.call_s * self.fps / max(self.workers, 1)  # frames each call spans
+    def __post_init__(self) -> None:
+        self.in_flight = self.in_flight or self.workers
+
+    def update(self, seconds: float, paired: bool = False) -> None:
+        """Note one call's wall time, and whether another call ran beside it."""
+        self.call_s = _mean(self.call_s, seconds)
+        if paired:
+            self.pair_s = _mean(self.pair_s, seconds)
+        else:
+            self.solo_s = _mean(self.solo_s, seconds)
+            if self.pair_s is not None and self.in_flight == 1:
+                self.pair_s = 0.98 * self.pair_s + 0.02 * self.solo_s  # try pairs again later
+        if self.workers > 1 and self.solo_s is not None and self.pair_s is not None:
+            self.in_flight = self.workers if self.pair_s < 1.4 * self.solo_s else 1
+        need = self.call_s * self.fps / max(self.in_flight, 1)  # frames each call spans
         wanted = min(MAX_STRIDE, max(1, math.ceil(need * 1.1)))
         if wanted > self.every or need < 0.8 * (self.every - 1):
             self.every = wanted
@@ -54,6 +73,10 @@ class Stride:
     def takes(self, index: int) -> bool:
         """Whether the frame with this source index is analysed."""
         return index % self.every == 0
+
+
+def _mean(old: float | None, new: float) -> float:
+    return new if old is None else 0.9 * old + 0.1 * new
 
 
 class OrderedPool(Generic[T, R]):
@@ -67,11 +90,11 @@ class OrderedPool(Generic[T, R]):
         self._states = [make_state() for _ in range(workers)]
         self._next = 0
         self._work = work
-        self._pending: deque[tuple[T, Future]] = deque()
+        self._pending: deque[tuple[T, Future, bool]] = deque()
 
-    @property
-    def full(self) -> bool:
-        return len(self._pending) >= self.workers
+    def full(self, limit: int | None = None) -> bool:
+        """True when `limit` (default: all the workers) items are in flight."""
+        return len(self._pending) >= min(limit or self.workers, self.workers)
 
     def submit(self, item: T) -> None:
         """Start work on an item (round robin over the workers' states)."""
@@ -79,22 +102,24 @@ class OrderedPool(Generic[T, R]):
         self._next = (self._next + 1) % self.workers
         # One state per worker, used in turn: a state's items are submitted in order, and its
         # previous item is done before its next starts (at most `workers` are in flight).
-        self._pending.append((item, self._pool.submit(self._work, state, item)))
+        paired = any(not f.done() for _, f, _ in self._pending)
+        self._pending.append((item, self._pool.submit(self._work, state, item), paired))
 
-    def ready(self, block: bool) -> list[tuple[T, R]]:
-        """The finished results at the head of the order (waiting for the oldest if block)."""
-        out: list[tuple[T, R]] = []
+    def ready(self, block: bool) -> list[tuple[T, R, bool]]:
+        """The finished results at the head of the order (waiting for the oldest if block),
+        each with whether another item was in flight when it started."""
+        out: list[tuple[T, R, bool]] = []
         while self._pending:
-            item, future = self._pending[0]
+            item, future, paired = self._pending[0]
             if not future.done() and not (block and not out):
                 break
             self._pending.popleft()
-            out.append((item, future.result()))
+            out.append((item, future.result(), paired))
         return out
 
-    def drain(self) -> list[tuple[T, R]]:
+    def drain(self) -> list[tuple[T, R, bool]]:
         """Every result still pending, in order."""
-        out: list[tuple[T, R]] = []
+        out: list[tuple[T, R, bool]] = []
         while self._pending:
             out += self.ready(block=True)
         return out

@@ -76,6 +76,7 @@ class Session:
     recorder: Recorder | None = None
     stride: Stride | None = None  # how frames were taken (models side by side, every n-th)
     strides: list[int] = field(default_factory=list)  # per analysed frame, the stride then
+    in_flight: list[int] = field(default_factory=list)  # ... and the model calls allowed at once
 
 
 def run_live(opts: LiveOptions) -> int:
@@ -113,11 +114,12 @@ def run_live(opts: LiveOptions) -> int:
         with quiet_native_stderr():
             pool = _pose_pool(opts, _follow_settings(cfg.pose, opts), info, paced)
             try:
+                session.stride = Stride(src.fps, pool.workers)
                 grabber.start()
                 _loop(
                     grabber,
                     pool,
-                    Stride(src.fps, pool.workers),
+                    session.stride,
                     judge,
                     session,
                     opts,
@@ -199,11 +201,11 @@ def _loop(
     view = _View()
     try:
         while True:
-            for done, (pose, call_s) in pool.ready(block=pool.full):
-                stride.update(call_s)
+            for done, (pose, call_s), paired in pool.ready(block=pool.full(stride.in_flight)):
+                stride.update(call_s, paired)
                 if _judge(done, pose, call_s, judge, session, opts, grabber, window, beeper, view):
                     return
-            if pool.full:
+            if pool.full(stride.in_flight):
                 continue
             if grabber.finished:
                 break
@@ -217,7 +219,7 @@ def _loop(
             if session.t_first is None:
                 session.t_first = grab.t
             pool.submit(grab)
-        for done, (pose, call_s) in pool.drain():
+        for done, (pose, call_s), _ in pool.drain():
             _judge(done, pose, call_s, judge, session, opts, grabber, window, beeper, view)
     except KeyboardInterrupt:
         return
@@ -252,6 +254,7 @@ def _judge(
     session.stage_ms.append((wait_ms, 1e3 * call_s, 1e3 * (t2 - t1)))
     if session.stride is not None:
         session.strides.append(session.stride.every)
+        session.in_flight.append(session.stride.in_flight)
     _record(session, grab.t, grab.rgb, pose, opts, grabber)
     for lf in state.new_faults:
         _announce(lf, opts, beeper)
@@ -349,6 +352,9 @@ def stats_dict(
         # Pose models taking turns, and the share of frames analysed at each stride (1: every
         # frame; 2: every other one, when the models could not keep up).
         "pose_workers": session.stride.workers if session.stride else 1,
+        "two_in_flight": round(float(np.mean(np.asarray(session.in_flight) > 1)), 3)
+        if session.in_flight
+        else 0.0,
         "strides": {
             str(k): round(float(np.mean(np.asarray(session.strides) == k)), 3)
             for k in sorted(set(session.strides))
