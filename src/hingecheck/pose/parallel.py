@@ -113,7 +113,9 @@ def run_chunk(
     from hingecheck.pose.track import sample_poses
     from hingecheck.video.source import iter_frames
 
-    lead_in = max(0.0, chunk.start_s - OVERLAP_S) if chunk.index else None
+    # At least two frames of overlap whatever the frame rate: the seam is proven by them.
+    overlap = max(OVERLAP_S, 2.5 / max(info.fps, 1.0))
+    lead_in = max(0.0, chunk.start_s - overlap) if chunk.index else None
     before: float | None = None
 
     def own(t: float) -> bool:
