@@ -68,7 +68,7 @@ def run_stage(
     from hingecheck.config import load_config
     from hingecheck.outputs.registry import write_outputs
     from hingecheck.pipeline import judge_track
-    from hingecheck.pose.landmarker import PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, quiet_native_stderr
     from hingecheck.pose.track import estimate_track
     from hingecheck.records import Track
     from hingecheck.video.source import iter_frames, probe
@@ -85,7 +85,10 @@ def run_stage(
     if stage == "decode":
         frames = sum(1 for _ in iter_frames(video, cfg.pose.max_side))
     elif stage == "pose":
-        with quiet_native_stderr(), PoseEstimator() as est:
+        with (
+            quiet_native_stderr(),
+            PoseEstimator(None, FollowSettings.from_config(cfg.pose)) as est,
+        ):
             frames = len(
                 estimate_track(iter_frames(video, cfg.pose.max_side), info, est, cfg.pose.sample_hz)
             )

@@ -115,7 +115,7 @@ class FollowSettings:
     "detect": the model's person detector on every whole frame, `num_poses` candidates.
     """
 
-    follow: str = "track"
+    follow: str = "detect"
     num_poses: int = 2
     min_presence: float = 0.5
     people_check_s: float = 2.0
@@ -155,7 +155,7 @@ _BLANK = np.zeros((32, 32, 3), np.uint8)
 class PoseEstimator:
     """Wraps the PoseLandmarker; follows one lifter across frames. Use as a context manager.
 
-    In "track" mode (the default) the model sees only a crop around the lifter (a margin of
+    In "track" mode the model sees only a crop around the lifter (a margin of
     `crop_margin` of the body's size each side), follows one pose with its own tracking, and
     looks afresh with its person detector every `redetect_s` and whenever the tracked pose
     jumps further than a body moves between two frames (that frame is then run again after
@@ -163,8 +163,8 @@ class PoseEstimator:
     which it detects again: exactly what a newly built model would do. Every `people_check_s`
     one look at the whole frame counts the people and re-centres the crop on the lifter (the
     largest, most central one at first sight, then the one nearest the last position).
-    In "detect" mode the person detector runs on every whole frame with `num_poses`
-    candidates, and the one nearest the lifter's last position is kept.
+    In "detect" mode (the default) the person detector runs on every whole frame with
+    `num_poses` candidates, and the one nearest the lifter's last position is kept.
     """
 
     def __init__(
