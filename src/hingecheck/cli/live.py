@@ -56,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--num-poses",
         type=int,
         default=2,
-        help="people followed at once (default 2: one is tracked until a look every 2 s "
-        "finds someone else in view, then the lifter is kept among them)",
+        help="people told apart in the look at the whole frame every 2 s (default 2); between "
+        "looks the model tracks the lifter alone, on a crop around them",
     )
     add_model_options(p)
     p.add_argument(
