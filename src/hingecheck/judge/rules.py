@@ -97,27 +97,36 @@ def _faults_from_mask(
     cfg: RulesConfig,
 ) -> list[Fault]:
     """Turn a per-frame fault mask into events, each at its worst moment (the highest value),
-    judged on the event's median reading."""
+    judged on the event's median reading.
+
+    Events are found within each rep: an event merged across the gap between two reps would
+    belong to neither (and its worst frame could fall between them, where no rep is).
+    """
     t = signals.t
-    owner = rep_index(len(t), reps)
-    mask = mask & (owner > 0)
-    by_index = {rep.index: rep for rep in reps}  # a window may hold reps 7..9 only
+    owner = rep_index(len(t), reps)  # where reps overlap by a frame, the later one owns it
     out: list[Fault] = []
-    for a, b in spans(mask, t, cfg.min_duration_s, cfg.merge_gap_s):
-        worst = a + int(np.nanargmax(value[a : b + 1]))
-        v = float(value[worst])
-        out.append(
-            _fault(
-                fault_type,
-                by_index[int(owner[worst])],
-                t,
-                (a, b),
-                worst,
-                v,
-                threshold,
-                float(np.nanmedian(value[a : b + 1])) - threshold,
+    for rep in reps:
+        lo, hi = max(rep.start, 0), min(rep.end, len(t) - 1)
+        if hi < lo:
+            continue
+        inside = mask[lo : hi + 1] & (owner[lo : hi + 1] == rep.index)
+        for a, b in spans(inside, t[lo : hi + 1], cfg.min_duration_s, cfg.merge_gap_s) + lo:
+            window = value[a : b + 1]
+            if not np.isfinite(window).any():  # nothing measured: no reading to report
+                continue
+            worst = int(a) + int(np.nanargmax(window))
+            out.append(
+                _fault(
+                    fault_type,
+                    rep,
+                    t,
+                    (int(a), int(b)),
+                    worst,
+                    float(value[worst]),
+                    threshold,
+                    float(np.nanmedian(window)) - threshold,
+                )
             )
-        )
     return out
 
 

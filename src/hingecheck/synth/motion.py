@@ -173,6 +173,8 @@ def hinge_motion(
             faults.append(("lockout_hyperextension", in_rep & (motion.trunk_incl_deg <= -10.0)))
         names = []
         for name, mask in faults:
+            if not mask.any():  # a top held for no time falls between two frames: no fault
+                continue
             s0, s1 = _span(t, mask)
             motion.faults.append({"type": name, "rep": i + 1, "start_s": s0, "end_s": s1})
             names.append(name)
