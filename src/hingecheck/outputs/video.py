@@ -21,7 +21,7 @@ import numpy as np
 
 from hingecheck import records as rec
 from hingecheck.errors import InputError
-from hingecheck.faults import LABELS
+from hingecheck.faults import fault_kind
 from hingecheck.outputs import draw
 from hingecheck.outputs.writers import atomic_path, frame_table
 from hingecheck.pose.outline import back_normal, outline_points
@@ -136,7 +136,7 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         st.strip,
         duration,
         [(r.start_s, r.end_s) for r in report.reps],
-        [(f.start_s, f.end_s, draw.FAULT_COLORS.get(f.type, draw.WHITE)) for f in faults],
+        [(f.start_s, f.end_s, fault_kind(f.type).rgb) for f in faults],
     )
     playhead = np.clip(np.round(t / max(duration, 1e-9) * width), 0, width - 1).astype(int)
     return Overlay(
@@ -145,8 +145,8 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         trunk_len=trunk_len, lean_at=np.round(np.nan_to_num(lean_at)).astype(int),
         hip_angle=sig.hip_angle, knee_angle=sig.knee_angle, trunk_lean=sig.trunk_lean,
         facing=sig.facing, rounding=rounding, banners=shown.reshape(n, len(faults)),
-        fault_text=[f"{LABELS.get(f.type, f.type)} - {f.grade}" for f in faults],
-        fault_color=[draw.FAULT_COLORS.get(f.type, draw.WHITE) for f in faults],
+        fault_text=[f"{fault_kind(f.type).label} - {f.grade}" for f in faults],
+        fault_color=[fault_kind(f.type).rgb for f in faults],
         rep_title=titles, rep_sub=phase, judged=report.view.judged,
         reason=report.view.reason or "this view cannot be judged", strip=strip, playhead=playhead,
     )  # fmt: skip

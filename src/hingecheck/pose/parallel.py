@@ -176,10 +176,7 @@ def stitch(parts: list[tuple[PosePass, float | None]], info: VideoInfo) -> PoseP
     frame_t = np.concatenate([p.frame_t for p, _ in parts])
     if len(frame_t) > 1 and not np.all(np.diff(frame_t) > 0):
         return None
-    tracks = [p.samples for p, _ in parts]
-    fields = ("t", "landmarks", "visibility", "world", "present", "back_profile", "people")
-    arrays = {name: np.concatenate([getattr(tr, name) for tr in tracks]) for name in fields}
-    return PosePass(Track(info=info, **arrays), frame_t)
+    return PosePass(Track.concatenate([p.samples for p, _ in parts], info), frame_t)
 
 
 def estimate_track_parallel(
