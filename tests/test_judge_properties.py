@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from synthetic import track_from_motion
 
 from hingecheck import judge_track, load_config
+from hingecheck.faults import FAULT_TYPES
 from hingecheck.judge.reps import find_reps
 from hingecheck.judge.rules import _faults_from_mask, judge
-from hingecheck.records import FAULT_TYPES, Rep, Signals, View
+from hingecheck.records import Rep, Signals, View
 from hingecheck.synth import RepSpec, hinge_motion
 from hingecheck.synth.motion import KINDS
 
