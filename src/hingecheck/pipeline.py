@@ -194,9 +194,15 @@ def _single_pass(path: Path, info, cfg: Config, model_path: Path, progress: bool
 
 
 def evaluate_folder(
-    clips: Path, labels_path: Path, out: Path, config_path: Path | None, progress: bool = False
+    clips: Path,
+    labels_path: Path,
+    out: Path,
+    config_path: Path | None,
+    progress: bool = False,
+    model: Path | None = None,
 ) -> tuple[list[ClipResult], str]:
-    """Analyse each labelled clip (cached tracks reused) and score it."""
+    """Analyse each labelled clip (cached tracks reused: made with the same `model` bundle,
+    default the shipped one) and score it."""
     try:
         labels = json.loads(labels_path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
@@ -209,7 +215,7 @@ def evaluate_folder(
         if progress:
             print(f"[{i}/{len(labels)}] {video.name}", file=sys.stderr)
         try:
-            result = analyze(video, cfg, cache_path=out / f"{video.stem}.track.npz")
+            result = analyze(video, cfg, model=model, cache_path=out / f"{video.stem}.track.npz")
         except InputError as exc:
             results.append(
                 ClipResult(
