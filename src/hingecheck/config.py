@@ -64,6 +64,10 @@ class RepConfig:
     max_hold_s: float
     max_top_flexion_deg: float
     floor_start_deg: float
+    lift_off_speed_deg_s: float
+    max_top_lean_deg: float
+    min_top_wrists_above_knees: float
+    min_hands_seen: float
 
 
 @dataclass(frozen=True)

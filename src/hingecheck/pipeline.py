@@ -13,6 +13,7 @@ from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
 from hingecheck.judge.evaluate import ClipResult, score_clip
 from hingecheck.judge.exercise import detect_exercise
+from hingecheck.judge.pull import facing_camera_signals, wrists_above_knees
 from hingecheck.judge.reps import find_reps
 from hingecheck.judge.rules import judge
 from hingecheck.judge.view import classify_view
@@ -90,11 +91,18 @@ def judge_track(
     """
     signals = compute_signals(track, config.signals)
     view = classify_view(track, signals, config.view)
-    reps = find_reps(signals, config.reps) if view.judged else []
+    # Reps are counted from any view where the lifter is seen (a lifter filming from the front
+    # still wants the count); from the front, on the model's 3D landmarks.
+    counted = view.camera != "unknown"
+    counting = (
+        facing_camera_signals(track, signals, config.signals) if view.camera == "front" else signals
+    )
+    hands = wrists_above_knees(track, config.signals) if counted else None
+    reps = find_reps(counting, config.reps, hands) if counted else []
     name = exercise or detect_exercise(track, signals, reps, config.exercise)
     profiled = config.for_exercise(name)
-    if view.judged and profiled.reps != config.reps:
-        reps = find_reps(signals, profiled.reps)
+    if counted and profiled.reps != config.reps:
+        reps = find_reps(counting, profiled.reps, hands)
     faults: list[Fault] = judge(signals, reps, view, profiled.rules)
     report = Report(
         source=track.info,

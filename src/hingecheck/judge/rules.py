@@ -356,5 +356,8 @@ def judge(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig) -> li
     """All faults, in time order; nothing when the view can't be judged."""
     if not view.judged or not reps:
         return []
-    faults = [f for rule in RULES for f in rule(signals, reps, view, cfg)]
+    # The view decides which faults it can carry (judge/view.py); the rest abstain.
+    faults = [
+        f for rule in RULES for f in rule(signals, reps, view, cfg) if f.type not in view.not_judged
+    ]
     return sorted(faults, key=lambda f: (f.start_s, f.type))

@@ -1,0 +1,65 @@
+"""A rep is a loaded pull: rises of the hips that are not one are not counted (synthetic
+landmark tracks with exact truth; the rendered hard cases run the model in test_hard_cases)."""
+
+from __future__ import annotations
+
+import numpy as np
+from synthetic import track_from_motion
+
+from hingecheck import judge_track, load_config
+from hingecheck.records import L_WRIST, R_WRIST
+from hingecheck.synth import RepSpec, hinge_motion
+
+CFG = load_config()
+
+
+def _counted(report) -> int:
+    return sum(r.complete for r in report.reps)
+
+
+def test_a_rise_with_the_hands_left_below_the_knees_is_not_a_rep():
+    # Three reps; on the second the hands stay at the floor (on a bar that does not move, or
+    # on the floor itself) while the hips rise and fall.
+    motion = hinge_motion([RepSpec("clean", depth=0.8)] * 3, 30.0)
+    track = track_from_motion(motion)
+    rep, after = motion.reps[1], motion.reps[2]
+    during = (track.t >= rep["bottom_s"]) & (track.t <= after["start_s"])
+    floor_y = track.landmarks[:, [27, 28], 1].mean(axis=1) - 0.02  # just above the ankles
+    for w in (L_WRIST, R_WRIST):
+        track.landmarks[during, w, 1] = floor_y[during]
+    _, report = judge_track(track, CFG)
+    assert _counted(report) == 2
+    # Where the hands are not seen (behind plates), the hips decide alone: 3 reps.
+    track.visibility[:, [L_WRIST, R_WRIST]] = 0.1
+    _, report = judge_track(track, CFG)
+    assert _counted(report) == 3
+
+
+def test_a_rise_that_ends_lying_down_is_not_a_rep():
+    # A plank: the hips straighten (flexion back near 0) with the trunk horizontal.
+    motion = hinge_motion([RepSpec("clean", depth=0.8)] * 2, 30.0)
+    rep = motion.reps[1]
+    after = motion.t >= rep["bottom_s"]
+    # Rotate the whole figure's trunk toward horizontal on the way up: lean 85 deg at the top
+    # while hip flexion falls as in a rep.
+    lean = np.interp(
+        motion.t, [rep["bottom_s"], rep["top_s"]], [motion.trunk_incl_deg[after][0], 85]
+    )
+    motion.trunk_incl_deg[after] = lean[after]
+    _, report = judge_track(track_from_motion(motion), CFG)
+    assert _counted(report) == 1
+
+
+def test_a_clip_opening_mid_pull_does_not_count_that_pull():
+    motion = hinge_motion([RepSpec("clean", depth=1.0, duration_s=2.4)] * 3, 30.0)
+    rep = motion.reps[0]
+    # Open a quarter of the way up from the bottom: the hips are extending at pull speed.
+    start = rep["bottom_s"] + 0.25 * (rep["top_s"] - rep["bottom_s"])
+    track = track_from_motion(motion)
+    keep = track.t >= start
+    for name in ("t", "landmarks", "visibility", "world", "present", "back_profile", "people"):
+        setattr(track, name, getattr(track, name)[keep])
+    track.t = track.t - track.t[0]
+    _, report = judge_track(track, CFG)
+    assert len(report.reps) == 3 and not report.reps[0].complete
+    assert _counted(report) == 2
