@@ -63,3 +63,20 @@ def test_a_clip_opening_mid_pull_does_not_count_that_pull():
     _, report = judge_track(track, CFG)
     assert len(report.reps) == 3 and not report.reps[0].complete
     assert _counted(report) == 2
+
+
+def test_standing_up_and_walking_off_after_the_set_down_is_not_a_rep():
+    # Two reps, then the set-down (a descent) and standing up without the bell (a rise just
+    # like a pull, seen from the hips and hands), then walking away across the picture.
+    motion = hinge_motion([RepSpec("clean", depth=0.8)] * 3, 30.0, lead_out_s=3.0)
+    track = track_from_motion(motion)
+    stand_up = motion.reps[2]
+    walk = track.t > stand_up["top_s"] + 0.3
+    trunk = np.linalg.norm(track.landmarks[0, 11, :2] - track.landmarks[0, 23, :2])  # normalised
+    step = np.clip((track.t - stand_up["top_s"] - 0.3) / 2.0, 0, 1) * 3.0 * trunk
+    track.landmarks[walk, :, 0] += step[walk, None]
+    _, report = judge_track(track, CFG)
+    assert _counted(report) == 2
+    # Standing still after it instead, the same rise counts (nothing tells it apart).
+    _, report = judge_track(track_from_motion(motion), CFG)
+    assert _counted(report) == 3

@@ -68,6 +68,7 @@ class RepConfig:
     max_top_lean_deg: float
     min_top_wrists_above_knees: float
     min_hands_seen: float
+    walk_off_trunks: float
 
 
 @dataclass(frozen=True)

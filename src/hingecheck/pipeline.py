@@ -13,7 +13,7 @@ from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
 from hingecheck.judge.evaluate import ClipResult, score_clip
 from hingecheck.judge.exercise import detect_exercise
-from hingecheck.judge.pull import facing_camera_signals, wrists_above_knees
+from hingecheck.judge.pull import facing_camera_signals, pull_cues
 from hingecheck.judge.reps import find_reps
 from hingecheck.judge.rules import judge
 from hingecheck.judge.view import classify_view
@@ -48,8 +48,9 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
     if view.camera == "oblique":
         out.append(
             "camera at an angle to the lifter: angles are less precise, so faults are "
-            "judged with wider margins, and lower-back rounding is not judged (the "
-            "back's outline can't be seen); film from the side for the best reading"
+            "judged with wider margins, and lower-back rounding and leaning back at lockout "
+            "are not judged (the back's outline can't be seen, and a lean reads shortened); "
+            "film from the side for the best reading"
         )
     if n and (track.people > 1).mean() > 0.1:
         out.append(
@@ -97,12 +98,12 @@ def judge_track(
     counting = (
         facing_camera_signals(track, signals, config.signals) if view.camera == "front" else signals
     )
-    hands = wrists_above_knees(track, config.signals) if counted else None
-    reps = find_reps(counting, config.reps, hands) if counted else []
+    cues = pull_cues(track, config.signals) if counted else None
+    reps = find_reps(counting, config.reps, cues) if counted else []
     name = exercise or detect_exercise(track, signals, reps, config.exercise)
     profiled = config.for_exercise(name)
     if counted and profiled.reps != config.reps:
-        reps = find_reps(counting, profiled.reps, hands)
+        reps = find_reps(counting, profiled.reps, cues)
     faults: list[Fault] = judge(signals, reps, view, profiled.rules)
     report = Report(
         source=track.info,

@@ -9,7 +9,7 @@ stays on the floor, or with the hands on the floor (a burpee, a crawl), keeps th
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,8 +26,44 @@ from hingecheck.records import (
     Signals,
     Track,
 )
-from hingecheck.signals.filters import clean
+from hingecheck.signals.filters import clean, frame_rate, running_median
 from hingecheck.signals.kinematics import pixel_points
+
+
+@dataclass(frozen=True)
+class PullCues:
+    """Per-frame readings that tell a loaded pull from other rises of the hips (NaN: unseen).
+
+    hands: the wrists' height above the knees, in thigh lengths.
+    hip_x: the hips' position across the picture, in trunk lengths (walking shows in it).
+    """
+
+    hands: np.ndarray
+    hip_x: np.ndarray
+
+
+def pull_cues(track: Track, cfg: SignalConfig) -> PullCues:
+    """The readings the rep counter needs besides the hips' flexion."""
+    return PullCues(wrists_above_knees(track, cfg), hips_across(track, cfg))
+
+
+def hips_across(track: Track, cfg: SignalConfig) -> np.ndarray:
+    """Per frame, the mid-hip's horizontal position in trunk lengths (NaN where unseen), as a
+    0.3 s running median: a few frames of the model jumping to the wrong place (seen on real
+    clips where plates hide the hips) don't move it, a lifter walking away does."""
+    n = len(track)
+    if n < 3:
+        return np.full(n, np.nan)
+    size = (track.info.width, track.info.height)
+    px = pixel_points(track.landmarks, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP], size)
+    seen = (track.visibility[:, [L_HIP, R_HIP]] >= cfg.min_visibility).any(axis=1)
+    hip, shoulder = 0.5 * (px[:, 2] + px[:, 3]), 0.5 * (px[:, 0] + px[:, 1])
+    trunks = np.linalg.norm(shoulder - hip, axis=1)
+    if not np.isfinite(trunks).any() or not np.nanmedian(trunks) > 0:
+        return np.full(n, np.nan)
+    x = np.where(seen & track.present, hip[:, 0] / float(np.nanmedian(trunks)), np.nan)
+    window = max(3, int(round(0.3 * frame_rate(track.t))) | 1)
+    return running_median(x, window)
 
 
 def _clean(t: np.ndarray, x: np.ndarray, cfg: SignalConfig) -> np.ndarray:

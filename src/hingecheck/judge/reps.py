@@ -19,6 +19,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from hingecheck.config import RepConfig
+from hingecheck.judge.pull import PullCues
 from hingecheck.records import Rep, Signals
 from hingecheck.signals.filters import fill_gaps, frame_rate
 
@@ -81,11 +82,26 @@ def is_pull(
     return bool(np.max(rise[seen]) >= cfg.min_top_wrists_above_knees)
 
 
-def find_reps(signals: Signals, cfg: RepConfig, hands: np.ndarray | None = None) -> list[Rep]:
+def walks_off(
+    t: np.ndarray, hip_x: np.ndarray | None, top: int, until: int, cfg: RepConfig
+) -> bool:
+    """Whether the lifter walks away after the top (before the next bottom, within 3 s): a bar
+    can't be walked with, so standing up and walking off is standing up without it (after
+    setting it down), not a pull. The hips travel 0.1-0.6 trunk lengths across the picture
+    between a top and the next bottom on real sets (the hinge pushes them back)."""
+    if hip_x is None or not np.isfinite(hip_x[top]):
+        return False
+    stop = min(until, int(np.searchsorted(t, t[top] + 3.0)))
+    after = hip_x[top : stop + 1]
+    after = after[np.isfinite(after)]
+    return bool(after.size and np.max(np.abs(after - hip_x[top])) >= cfg.walk_off_trunks)
+
+
+def find_reps(signals: Signals, cfg: RepConfig, cues: PullCues | None = None) -> list[Rep]:
     """Reps with start, bottom, top and end; the last is incomplete if the clip cuts its rise.
 
-    `hands`: per frame, the wrists' height above the knees in thigh lengths (pull.py), NaN
-    where unseen; None reads the hips alone (the live window)."""
+    `cues`: the hands and the hips' travel (pull.py); None reads the hips' flexion alone (the
+    live window)."""
     t = signals.t
     n = len(t)
     if n < 3 or not np.isfinite(signals.hip_angle).any():
@@ -97,6 +113,8 @@ def find_reps(signals: Signals, cfg: RepConfig, hands: np.ndarray | None = None)
     bottoms = find_bottoms(flex, fps, cfg)
     end_margin = max(1, int(round(_END_MARGIN_S * fps)))
     partial_first = opens_mid_pull(bottoms, flex, t, cfg)
+    hands = cues.hands if cues is not None else None
+    hip_x = cues.hip_x if cues is not None else None
     reps: list[Rep] = []
     prev_top = 0
     for i, p in enumerate(bottoms):
@@ -115,6 +133,7 @@ def find_reps(signals: Signals, cfg: RepConfig, hands: np.ndarray | None = None)
             or short_top
             or not signals.valid[p]
             or not is_pull(signals, flex, hands, int(p), int(top_idx), cfg)
+            or walks_off(t, hip_x, int(top_idx), int(hi), cfg)
         ):
             prev_top = top_idx
             continue
