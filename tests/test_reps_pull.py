@@ -80,3 +80,20 @@ def test_standing_up_and_walking_off_after_the_set_down_is_not_a_rep():
     # Standing still after it instead, the same rise counts (nothing tells it apart).
     _, report = judge_track(track_from_motion(motion), CFG)
     assert _counted(report) == 3
+
+
+def test_an_oblique_camera_counts_reps_and_says_which_faults_it_leaves():
+    motion = hinge_motion([RepSpec("rounded"), RepSpec("hyperextension"), RepSpec("clean")], 30.0)
+    track = track_from_motion(motion)
+    # A camera at ~45 deg: the two sides a body's half-width apart (shoulders and hips 0.5 of
+    # the trunk's length: between a side view's 0-0.3 and a front view's 0.6-1).
+    lm = track.landmarks
+    for left, right in ((11, 12), (23, 24)):
+        mid = 0.5 * (lm[:, left, 0] + lm[:, right, 0])
+        lm[:, left, 0], lm[:, right, 0] = mid - 0.03, mid + 0.03
+    _, report = judge_track(track, CFG)
+    assert report.view.camera == "oblique" and report.view.judged
+    assert _counted(report) == 3
+    assert set(report.view.not_judged) == {"lumbar_rounding", "lockout_hyperextension"}
+    assert not {f.type for f in report.faults} & set(report.view.not_judged)
+    assert "not_judged" in report.to_dict()["view"]
