@@ -144,6 +144,12 @@ def damaged_tracks(draw):
     for name in ("t", "landmarks", "visibility", "world", "present", "back_profile", "people"):
         setattr(track, name, getattr(track, name)[a:b].copy())
     m = len(track)
+    spread = draw(st.floats(0.0, 0.1))  # 0: side view; ~0.03: oblique; 0.06+: facing the camera
+    for left, right in ((11, 12), (23, 24)):
+        mid = 0.5 * (track.landmarks[:, left, 0] + track.landmarks[:, right, 0])
+        track.landmarks[:, left, 0], track.landmarks[:, right, 0] = mid - spread, mid + spread
+    if draw(st.booleans()):  # the model's 3D landmarks damaged too
+        track.world[draw(st.integers(0, m - 1)) :] = np.nan
     for _ in range(draw(st.integers(0, 3))):  # lifter out of view
         g0 = draw(st.integers(0, m - 1))
         g1 = min(m, g0 + draw(st.integers(1, m)))
