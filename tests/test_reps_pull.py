@@ -9,6 +9,8 @@ from synthetic import track_from_motion
 from hingecheck import judge_track, load_config
 from hingecheck.records import L_WRIST, R_WRIST
 from hingecheck.synth import RepSpec, hinge_motion
+from hingecheck.synth.motion import STAND, _bottom
+from hingecheck.synth.scenes import _keyed
 
 CFG = load_config()
 
@@ -97,3 +99,21 @@ def test_an_oblique_camera_counts_reps_and_says_which_faults_it_leaves():
     assert set(report.view.not_judged) == {"lumbar_rounding", "lockout_hyperextension"}
     assert not {f.type for f in report.faults} & set(report.view.not_judged)
     assert "not_judged" in report.to_dict()["view"]
+
+
+def test_burpees_after_the_set_are_not_reps():
+    # Two hinge reps, then two burpees: squat down with the hands to the floor, kick back to a
+    # plank (trunk near horizontal, hips straight, thighs trailing), back to the squat, stand.
+    hinge, squat = _bottom(RepSpec("clean", depth=0.8)), (120.0, 125.0, 35.0, 0.0)
+    plank = (5.0, 0.0, 82.0, 0.0)
+    keys = [(0.0, STAND), (1.0, STAND), (2.2, hinge), (3.4, STAND), (4.0, STAND),
+            (5.2, hinge), (6.4, STAND), (7.0, STAND)]  # fmt: skip
+    now = 7.0
+    for _ in range(2):
+        keys += [(now + 0.6, squat), (now + 1.1, plank), (now + 1.8, plank), (now + 2.3, squat),
+                 (now + 2.9, STAND), (now + 3.3, STAND)]  # fmt: skip
+        now += 3.3
+    keys.append((now + 1.0, STAND))
+    motion = _keyed(keys, 30.0)
+    _, report = judge_track(track_from_motion(motion), CFG)
+    assert _counted(report) == 2

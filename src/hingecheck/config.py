@@ -69,6 +69,7 @@ class RepConfig:
     min_top_wrists_above_knees: float
     min_hands_seen: float
     walk_off_trunks: float
+    lying_thigh_back_deg: float
 
 
 @dataclass(frozen=True)

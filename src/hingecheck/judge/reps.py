@@ -113,6 +113,12 @@ def find_reps(signals: Signals, cfg: RepConfig, cues: PullCues | None = None) ->
     bottoms = find_bottoms(flex, fps, cfg)
     end_margin = max(1, int(round(_END_MARGIN_S * fps)))
     partial_first = opens_mid_pull(bottoms, flex, t, cfg)
+    # Lying or in a plank: the trunk near horizontal with the thighs trailing behind it. On the
+    # feet the thigh never tilts far behind vertical (hips pushed through at a lean-back: 4-8
+    # deg), so a rise with this anywhere since the last top is floor work (a burpee), not a pull.
+    with np.errstate(invalid="ignore"):
+        lean = signals.trunk_lean
+        lying = (lean > cfg.max_top_lean_deg) & (lean - flex > cfg.lying_thigh_back_deg)
     hands = cues.hands if cues is not None else None
     hip_x = cues.hip_x if cues is not None else None
     reps: list[Rep] = []
@@ -134,6 +140,7 @@ def find_reps(signals: Signals, cfg: RepConfig, cues: PullCues | None = None) ->
             or not signals.valid[p]
             or not is_pull(signals, flex, hands, int(p), int(top_idx), cfg)
             or walks_off(t, hip_x, int(top_idx), int(hi), cfg)
+            or lying[prev_top : top_idx + 1].any()
         ):
             prev_top = top_idx
             continue
