@@ -127,9 +127,40 @@ class PoseEstimator:
             _landmarker(path, False, num_poses + 1, min_presence, False) if single else None
         )
         self._check_s = people_check_s
+        self._single = single
         self._next_check = -np.inf
         self._last_ms = -1
+        self._offset_ms = 0
         self._last_center: np.ndarray | None = None
+
+    def matches(
+        self, model_path: Path, num_poses: int, min_presence: float, check_s: float
+    ) -> bool:
+        """Whether this estimator was built with these settings (so it can be reused)."""
+        return (self._path, self._num_poses, self._min_presence, self._check_s) == (
+            Path(model_path),
+            num_poses,
+            min_presence,
+            check_s,
+        )
+
+    def restart(self) -> None:
+        """Start a new video with the model already loaded (a batch worker reuses it).
+
+        The landmarker needs increasing timestamps, so the next video's times are shifted past
+        the last one by a second: a gap that long makes its tracker look afresh (measured: the
+        landmarks then equal a new estimator's). Who was followed is forgotten.
+        """
+        self._offset_ms = self._last_ms + 1000
+        self._next_check = -np.inf
+        self._last_center = None
+        if self._single and self._census is None:  # it had switched to following several
+            with quiet_native_stderr():
+                self._landmarker.close()
+            self._landmarker = _landmarker(self._path, True, 1, self._min_presence, True)
+            self._census = _landmarker(
+                self._path, False, self._num_poses + 1, self._min_presence, False
+            )
 
     def _look_for_others(self, image, t: float) -> None:
         """One look at the whole frame; on a second person, follow several from now on."""
@@ -162,7 +193,7 @@ class PoseEstimator:
         """Run the model on one RGB frame at time t (s); returns the followed lifter's pose."""
         import mediapipe as mp
 
-        ms = max(int(round(t * 1000.0)), self._last_ms + 1)  # the API needs increasing ms
+        ms = max(self._offset_ms + int(round(t * 1000.0)), self._last_ms + 1)  # increasing
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         self._look_for_others(image, t)
