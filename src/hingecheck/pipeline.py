@@ -18,7 +18,12 @@ from hingecheck.judge.reps import find_reps
 from hingecheck.judge.rules import judge
 from hingecheck.judge.view import classify_view
 from hingecheck.outputs.writers import write_text
-from hingecheck.pose.landmarker import PoseEstimator, default_model_path, quiet_native_stderr
+from hingecheck.pose.landmarker import (
+    PoseEstimator,
+    check_model,
+    default_model_path,
+    quiet_native_stderr,
+)
 from hingecheck.pose.track import cache_key, estimate_track, load_track, save_track
 from hingecheck.progress import frame_bar
 from hingecheck.records import Fault, Rep, Report, Signals, Track, View
@@ -136,7 +141,7 @@ def analyze(
     path = Path(video)
     check_video_path(path)
     cfg = config if isinstance(config, Config) else load_config(config)
-    model_path = Path(model) if model else default_model_path()
+    model_path = check_model(model if model else default_model_path())
     info = probe(path)
     key = cache_key(path, model_path, asdict(cfg.pose))
     track = load_track(Path(cache_path), key) if cache_path else None

@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +26,8 @@ from hingecheck.records import (
 )
 
 MODEL_NAME = "pose_landmarker_full.task"
+# A PoseLandmarker .task bundle is an uncompressed zip of these two TFLite models.
+BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 
 
 def default_model_path() -> Path:
@@ -33,6 +36,31 @@ def default_model_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[3] / "models" / MODEL_NAME
+
+
+def check_model(path: str | Path) -> Path:
+    """Refuse, before any work, a model file that is missing or not a pose bundle (MediaPipe
+    itself would print a native traceback, or abort): InputError on one line."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"pose model not found: {path}")
+    if not path.is_file():
+        raise InputError(f"pose model {path} is a folder, not a .task file")
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            members = {i.filename: i for i in bundle.infolist()}
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a zip bundle"
+        raise InputError(f"{path} is not a PoseLandmarker .task bundle ({why})") from None
+    missing = [m for m in BUNDLE_MEMBERS if m not in members]
+    if missing:
+        raise InputError(f"{path} is not a PoseLandmarker .task bundle (no {missing[0]} in it)")
+    if any(members[m].compress_type != zipfile.ZIP_STORED for m in BUNDLE_MEMBERS):
+        raise InputError(
+            f"{path}: the bundle's models are compressed (MediaPipe reads them "
+            "only stored; re-zip with zip -0)"
+        )
+    return path
 
 
 @contextlib.contextmanager
@@ -117,9 +145,7 @@ class PoseEstimator:
         min_presence: float = 0.5,
         people_check_s: float = 0.0,
     ) -> None:
-        path = Path(model_path) if model_path else default_model_path()
-        if not path.is_file():
-            raise InputError(f"pose model not found: {path}")
+        path = check_model(model_path if model_path else default_model_path())
         self._path, self._num_poses, self._min_presence = path, num_poses, min_presence
         single = num_poses > 1 and people_check_s > 0
         self._landmarker = _landmarker(path, True, 1 if single else num_poses, min_presence, True)
