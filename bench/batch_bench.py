@@ -34,6 +34,7 @@ def make_sets(folder: Path, n: int, seconds: float = 6.0) -> list[Path]:
 
     from hingecheck.synth import RepSpec, hinge_motion, render_frames
 
+    folder.mkdir(parents=True, exist_ok=True)
     kinds = ["clean", "squat", "rounded", "clean"]
     out = []
     for i in range(n):
