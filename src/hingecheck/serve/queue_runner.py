@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from hingecheck.serve.engine import Engine, SetJob, SetResult
+from hingecheck.serve.engine import Engine, SetJob, SetResult, prepare, stop
 from hingecheck.serve.store import SetRow, Store
 
 log = logging.getLogger("hingecheck.serve")
@@ -47,6 +47,8 @@ class QueueRunner:
         sets were re-queued."""
         requeued = self.store.requeue_running()
         self._engine = self._open_engine()
+        # As many sets marked running as the engine runs at once; the rest wait in the store.
+        self.capacity = max(1, int(getattr(self._engine, "workers", 0) or self.capacity))
         self._thread = threading.Thread(target=self._loop, name="hingecheck-queue", daemon=True)
         self._thread.start()
         return requeued
@@ -63,7 +65,7 @@ class QueueRunner:
         if self._thread:
             self._thread.join(timeout=5)
         if self._engine is not None:
-            self._engine.close()
+            stop(self._engine)
 
     def job_for(self, row: SetRow) -> SetJob:
         return SetJob(
@@ -92,7 +94,9 @@ class QueueRunner:
                 if row is None:
                     return
                 try:
-                    future = self._engine.submit(self.job_for(row))
+                    job = self.job_for(row)
+                    prepare(job)
+                    future = self._engine.submit(job)
                 except Exception as exc:  # noqa: BLE001 - the engine refused: the set fails
                     self._record_error(row.id, exc)
                     continue
@@ -102,13 +106,14 @@ class QueueRunner:
     def _done(self, set_id: int, future: concurrent.futures.Future[SetResult]) -> None:
         with self._lock:
             self._in_flight.pop(set_id, None)
-        if self._stop.is_set() and (future.cancelled() or future.exception() is not None):
-            return  # shutting down: the set stays running and is re-queued at the next start
         try:
             result = future.result()
-        except Exception as exc:  # noqa: BLE001 - e.g. a worker process died mid-set
-            self._record_error(set_id, exc)
+        except BaseException as exc:  # noqa: BLE001 - cancelled, or the engine itself broke
+            if not self._stop.is_set():
+                self._record_error(set_id, exc)
         else:
+            if self._stop.is_set() and result.status == "failed":
+                return  # stopped by the shutdown: still running in the store, re-queued later
             self.record(set_id, result)
         self._wake.set()
 
