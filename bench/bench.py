@@ -69,7 +69,8 @@ def run_stage(
     from hingecheck.outputs.registry import write_outputs
     from hingecheck.pipeline import judge_track
     from hingecheck.pose.landmarker import PoseEstimator, quiet_native_stderr
-    from hingecheck.pose.track import estimate_track, load_track, save_track
+    from hingecheck.pose.track import estimate_track
+    from hingecheck.records import Track
     from hingecheck.video.source import iter_frames, probe
 
     cfg = load_config()
@@ -94,9 +95,9 @@ def run_stage(
             write_outputs(result, video, Path(out), with_video=stage == "video", progress=False)
         frames = len(result.track)
         if stage == "full":
-            save_track(result.track, track_path, "bench")
+            result.track.save(track_path, "bench")
     elif stage == "rules":
-        track = _tile(load_track(track_path), RULES_TRACK_S)
+        track = _tile(Track.load(track_path), RULES_TRACK_S)
         frames = len(track)
         times = []
         for _ in range(5):
@@ -134,10 +135,8 @@ def _tile(track, seconds: float):
         raise SystemExit("the rules stage needs the full stage's track: run with stage full")
     step = float(track.t[-1] + np.median(np.diff(track.t)))
     k = max(1, int(np.ceil(seconds / step)))
-    names = ("landmarks", "visibility", "world", "present", "back_profile", "people")
-    arrays = {n: np.concatenate([getattr(track, n)] * k) for n in names}
-    t = np.concatenate([track.t + i * step for i in range(k)])
-    return type(track)(t=t, info=track.info, **arrays)
+    copies = [replace(track, t=track.t + i * step) for i in range(k)]
+    return type(track).concatenate(copies, track.info)
 
 
 def _child(

@@ -23,7 +23,7 @@ from videos import write_video
 from hingecheck.cli import main
 from hingecheck.config import load_config
 from hingecheck.pose.landmarker import default_model_path
-from hingecheck.pose.track import cache_key, save_track
+from hingecheck.pose.track import cache_key
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
 
 W, H, FPS = 160, 120, 10
@@ -222,7 +222,7 @@ def test_front_facing_camera(capsys, tmp_path):
     pose = asdict(load_config().pose)  # the cache is keyed on the pose settings
     out = tmp_path / "out"
     out.mkdir()
-    save_track(track, out / "front.track.npz", cache_key(video, default_model_path(), pose))
+    track.save(out / "front.track.npz", cache_key(video, default_model_path(), pose))
     code, err = run_cli(capsys, video, out)
     rep = report(out, video)
     assert code == 0, err

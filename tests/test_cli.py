@@ -11,8 +11,9 @@ from hingecheck import __version__
 from hingecheck.cli import main
 from hingecheck.cli.analyze import summary_lines
 from hingecheck.config import load_config
-from hingecheck.faults import counted
-from hingecheck.judge.rules import _REPEAT_SD, confidence
+from hingecheck.faults import fault_kind
+from hingecheck.judge.rules import confidence
+from hingecheck.outputs.text import counted
 from hingecheck.outputs.writers import srt_text
 from hingecheck.pipeline import Analysis, judge_track
 from hingecheck.records import BORDERLINE
@@ -109,5 +110,5 @@ def test_a_borderline_call_says_so():
     assert not any("borderline" in line for line in clear), clear
     assert f"({fault.severity}, borderline)" in srt_text(shaky)  # the captions say so too
     # "Borderline" is a reading within one rep-to-rep spread of the line.
-    spread = _REPEAT_SD[fault.type]
+    spread = fault_kind(fault.type).repeat_sd
     assert confidence(fault.type, spread) == pytest.approx(BORDERLINE, abs=1e-4)

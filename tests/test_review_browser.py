@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hingecheck.faults import clock
+from hingecheck.judge.rules import reading
 from hingecheck.outputs.index import write_index
-from hingecheck.outputs.review import chart_values, write_review
+from hingecheck.outputs.review import write_review
+from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_json
 
 playwright_api = pytest.importorskip(
@@ -217,7 +218,7 @@ def test_charts_and_table_agree_with_json(review, site):
         pts = _path_points(chart.locator("path.signal").get_attribute("d"))
         t = pts[:, 0] / 1000 * duration
         value = vmax - pts[:, 1] / 100 * (vmax - vmin)
-        truth = np.interp(t, signals.t, chart_values(signals, site["result"].report, key))
+        truth = np.interp(t, signals.t, reading(signals, site["result"].report.view, key))
         assert np.nanmax(np.abs(value - truth)) < 0.01 * (vmax - vmin)
     bands = review.js("""[...document.querySelectorAll('.fault-band')].map(b =>
         [b.dataset.faultType, +b.dataset.start, +b.dataset.end])""")

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from hingecheck.config import load_config
-from hingecheck.faults import LABELS, cue, describe
+from hingecheck.faults import FAULT_TYPES, fault_kind
 from hingecheck.outputs.index import load_entries, write_index
 from hingecheck.outputs.review import page_data, render_review, write_review
 from hingecheck.outputs.writers import write_json
@@ -141,8 +141,8 @@ def make_set(
                 value,
                 threshold,
                 "bottom",
-                describe(f["type"], "bottom", value),
-                cue(f["type"]),
+                fault_kind(f["type"]).describe("bottom", value),
+                fault_kind(f["type"]).cue,
             )
         )
     report = Report(
@@ -265,7 +265,7 @@ def test_index_over_a_folder(built, tmp_path):
     per_type = {f.type: 0 for f in result.report.faults}
     for f in result.report.faults:
         per_type[f.type] += 1
-    assert {k: int(v) for k, v in counts[: len(LABELS)] if int(v)} == per_type
+    assert {k: int(v) for k, v in counts[: len(FAULT_TYPES)] if int(v)} == per_type
 
 
 def test_a_borderline_call_is_marked_on_its_card(built, tmp_path):

@@ -5,19 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
+import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 from hingecheck.errors import InputError
-from hingecheck.judge.exercise import EXERCISES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+# The hinges a set can be; each may override thresholds in a `[profiles.<name>]` table.
+EXERCISES = (
+    "deadlift",
+    "romanian_deadlift",
+    "kettlebell_deadlift",
+    "kettlebell_swing",
+    "good_morning",
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,16 @@ class ViewConfig:
     side_max_width: float
     front_min_width: float
     min_present_share: float
+    upright_max_lean: float
+    min_upright_s: float
+
+
+@dataclass(frozen=True)
+class ExerciseConfig:
+    good_morning_max_hang: float
+    swing_max_top_hang: float
+    swing_max_rep_s: float
+    rdl_max_knee_flexion: float
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,7 @@ class Config:
     signals: SignalConfig
     reps: RepConfig
     view: ViewConfig
+    exercise: ExerciseConfig
     rules: RulesConfig
     # Per exercise, the keys its profile overrides (validated against the sections above).
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)

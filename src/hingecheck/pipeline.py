@@ -24,7 +24,7 @@ from hingecheck.pose.landmarker import (
     default_model_path,
     quiet_native_stderr,
 )
-from hingecheck.pose.track import cache_key, estimate_track, load_track, save_track
+from hingecheck.pose.track import cache_key, estimate_track
 from hingecheck.progress import frame_bar
 from hingecheck.records import Fault, Rep, Report, Signals, Track, View
 from hingecheck.signals.filters import runs
@@ -97,7 +97,7 @@ def judge_track(
     signals = compute_signals(track, config.signals)
     view = classify_view(track, signals, config.view)
     reps = find_reps(signals, config.reps) if view.judged else []
-    name = exercise or detect_exercise(track, signals, reps)
+    name = exercise or detect_exercise(track, signals, reps, config.exercise)
     profiled = config.for_exercise(name)
     if view.judged and profiled.reps != config.reps:
         reps = find_reps(signals, profiled.reps)
@@ -144,12 +144,12 @@ def analyze(
     model_path = check_model(model if model else default_model_path())
     info = probe(path)
     key = cache_key(path, model_path, asdict(cfg.pose))
-    track = load_track(Path(cache_path), key) if cache_path else None
+    track = Track.load(Path(cache_path), key) if cache_path else None
     from_cache = track is not None
     if track is None:
         track = _run_model(path, info, cfg, model_path, progress, workers, estimator)
         if cache_path:
-            save_track(track, Path(cache_path), key)
+            track.save(Path(cache_path), key)
     if len(track) < 2:
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
     signals, report = judge_track(track, cfg, exercise)

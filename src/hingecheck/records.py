@@ -7,18 +7,16 @@ works on whole arrays. The report's JSON form is the contract other tools read
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+import os
+import zipfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 SCHEMA = "hingecheck.report/1"
-FAULT_TYPES = (
-    "lumbar_rounding",
-    "squat_like_knee_bend",
-    "missing_lockout",
-    "lockout_hyperextension",
-)
 
 # MediaPipe Pose landmark indices used by the analysis.
 NOSE, L_EAR, R_EAR = 0, 7, 8
@@ -66,6 +64,73 @@ class Track:
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
+
+    @staticmethod
+    def frame_fields() -> tuple[str, ...]:
+        """The per-frame arrays, in declaration order (every field but `info`)."""
+        return tuple(f.name for f in fields(Track) if f.name != "info")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The per-frame arrays by name."""
+        return {name: getattr(self, name) for name in self.frame_fields()}
+
+    def __getitem__(self, frames: slice | np.ndarray) -> Track:
+        """The Track over some frames (a slice, a boolean mask or indices); same video info."""
+        return Track(info=self.info, **{k: v[frames] for k, v in self.arrays().items()})
+
+    @classmethod
+    def empty(cls, info: VideoInfo) -> Track:
+        """A Track of no frames (nothing decoded, or no sample taken yet)."""
+        return cls(
+            t=np.zeros(0, np.float64),
+            landmarks=np.zeros((0, N_LANDMARKS, 3), np.float32),
+            visibility=np.zeros((0, N_LANDMARKS), np.float32),
+            world=np.zeros((0, N_LANDMARKS, 3), np.float32),
+            present=np.zeros(0, bool),
+            back_profile=np.zeros((0, PROFILE_POINTS), np.float32),
+            people=np.zeros(0, np.int16),
+            info=info,
+        )
+
+    @classmethod
+    def concatenate(cls, tracks: list[Track], info: VideoInfo) -> Track:
+        """The tracks one after the other (e.g. a video's time chunks), as one Track."""
+        if not tracks:
+            return cls.empty(info)
+        return cls(
+            info=info,
+            **{k: np.concatenate([tr.arrays()[k] for tr in tracks]) for k in cls.frame_fields()},
+        )
+
+    def save(self, path: Path, key: str) -> None:
+        """Write the Track as .npz atomically (temporary name, then rename), tagged with `key`
+        (what it was made from), so a stale file is never read as current."""
+        tmp = path.with_name(path.name + ".part")
+        with open(tmp, "wb") as fh:
+            arrays: dict[str, Any] = {
+                **self.arrays(),
+                "info": np.array(json.dumps(asdict(self.info))),
+                "key": np.array(key),
+            }
+            np.savez_compressed(fh, **arrays)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, key: str | None = None) -> Track | None:
+        """A saved Track, or None when absent, unreadable, damaged or made from something else
+        (a different `key`). Never unpickles: the file may come from anywhere."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if key is not None and str(data["key"]) != key:
+                    return None
+                info = VideoInfo(**json.loads(str(data["info"])))
+                track = cls(info=info, **{k: data[k] for k in cls.frame_fields()})
+        except (OSError, KeyError, ValueError, TypeError, EOFError, zipfile.BadZipFile):
+            return None
+        n = len(track)
+        if any(len(v) != n for v in track.arrays().values()):
+            return None  # arrays of different lengths: not a Track this version wrote
+        return track
 
 
 @dataclass
@@ -161,6 +226,23 @@ class Fault:
         """Severity as people read it: "moderate", or "moderate, borderline"."""
         return f"{self.severity}, borderline" if self.borderline else self.severity
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, as in the report's "faults" list."""
+        return {
+            "type": self.type,
+            "rep": self.rep,
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "peak_s": round(self.peak_s, 3),
+            "severity": self.severity,
+            "value": round(float(self.value), 3),
+            "threshold": round(float(self.threshold), 3),
+            "phase": self.phase,
+            "confidence": round(float(self.confidence), 2),
+            "message": self.message,
+            "cue": self.cue,
+        }
+
 
 @dataclass(frozen=True)
 class View:
@@ -220,23 +302,7 @@ class Report:
                 }
                 for r in self.reps
             ],
-            "faults": [
-                {
-                    "type": f.type,
-                    "rep": f.rep,
-                    "start_s": round(f.start_s, 3),
-                    "end_s": round(f.end_s, 3),
-                    "peak_s": round(f.peak_s, 3),
-                    "severity": f.severity,
-                    "value": round(float(f.value), 3),
-                    "threshold": round(float(f.threshold), 3),
-                    "phase": f.phase,
-                    "confidence": round(float(f.confidence), 2),
-                    "message": f.message,
-                    "cue": f.cue,
-                }
-                for f in self.faults
-            ],
+            "faults": [f.to_dict() for f in self.faults],
             "warnings": list(self.warnings),
             "config_hash": self.config_hash,
         }

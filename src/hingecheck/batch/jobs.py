@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hingecheck.records import FAULT_TYPES
+from hingecheck.faults import FAULT_TYPES
 
 STATUSES = ("analysed", "not_judged", "failed", "skipped")
 # The columns of a set's row in batch.csv / batch.json: one count per fault type.

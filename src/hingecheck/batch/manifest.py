@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hingecheck.batch.jobs import SetJob
+from hingecheck.config import EXERCISES
 from hingecheck.errors import InputError
-from hingecheck.judge.exercise import EXERCISES
 from hingecheck.video.source import VIDEO_SUFFIXES, check_video_path
 
 MANIFEST_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}

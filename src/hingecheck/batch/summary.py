@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from hingecheck.batch.jobs import ROW_FIELDS, STATUSES, SetResult
-from hingecheck.faults import LABELS
+from hingecheck.faults import FAULT_TYPES, label
 from hingecheck.outputs.index import write_index
 from hingecheck.outputs.writers import write_text
-from hingecheck.records import FAULT_TYPES
 from hingecheck.version import __version__
 
 SCHEMA = "hingecheck.batch/1"
@@ -56,7 +55,7 @@ def set_line(r: SetResult) -> str:
     if r.status == "failed":
         return f"failed      {name}: {r.reason}"
     faults = ", ".join(
-        f"{n} {LABELS[k].lower()}" for k, n in r.faults.items() if n and k in FAULT_TYPES
+        f"{n} {label(k).lower()}" for k, n in r.faults.items() if n and k in FAULT_TYPES
     )
     took = f", {r.seconds:.1f} s" if r.status != "skipped" else " (done before)"
     what = f"{r.reps} rep{'' if r.reps == 1 else 's'}, {faults or 'no faults'}"

@@ -17,10 +17,10 @@ from hingecheck.batch.jobs import SetJob, SetResult, failed
 from hingecheck.batch.resume import SetKey, clean_staging, commit, staging_dir, write_stamp
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
+from hingecheck.faults import FAULT_TYPES
 from hingecheck.outputs.registry import prepare_out_dir, write_outputs
 from hingecheck.pipeline import Analysis, analyze
 from hingecheck.pose.landmarker import PoseEstimator, default_model_path
-from hingecheck.records import FAULT_TYPES
 from hingecheck.version import __version__
 from hingecheck.video.source import check_video_path
 

@@ -8,10 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from hingecheck.cli.options import add_model_options
-from hingecheck.config import load_config
-from hingecheck.faults import LABELS, clock, counted
-from hingecheck.judge.exercise import EXERCISES
+from hingecheck.config import EXERCISES, load_config
+from hingecheck.faults import label
 from hingecheck.outputs.registry import prepare_out_dir, write_outputs
+from hingecheck.outputs.text import clock, counted
 from hingecheck.pipeline import Analysis, analyze
 from hingecheck.video.source import check_video_path
 
@@ -89,7 +89,7 @@ def summary_lines(result: Analysis) -> list[str]:
     ]
     for r in rep.reps:
         faults = [f for f in rep.faults if f.rep == r.index]
-        names = ", ".join(sorted({LABELS[f.type].lower() for f in faults})) or "good"
+        names = ", ".join(sorted({label(f.type).lower() for f in faults})) or "good"
         note = "" if r.complete else " (cut off by the end of the video)"
         lines.append(f"Rep {r.index}  {clock(r.start_s)}-{clock(r.end_s)}  {names}{note}")
         for f in faults:

@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", type=Path, nargs="+", metavar="INPUT", help="video, folder, manifest")
     p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
     add_model_options(p)
-    from hingecheck.judge.exercise import EXERCISES
+    from hingecheck.config import EXERCISES
 
     p.add_argument(
         "--exercise",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from hingecheck.config import Config
+from hingecheck.faults import FAULTS
 from hingecheck.judge.reps import find_reps
 from hingecheck.judge.rules import judge
 from hingecheck.judge.view import classify_view
@@ -43,7 +44,8 @@ from hingecheck.signals.causal import (
 )
 from hingecheck.signals.kinematics import back_line_lean
 
-PULL_FAULTS = ("lumbar_rounding", "squat_like_knee_bend")
+# Decided during the pull; the others wait for the top (or its absence).
+PULL_FAULTS = tuple(k.key for k in FAULTS if k.decided == "pull")
 
 
 @dataclass

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hingecheck.records import FAULT_TYPES, is_borderline
+from hingecheck.faults import FAULT_TYPES, FAULTS
+from hingecheck.records import is_borderline
 
 # Label names -> the profile that judges them. A stiff-leg deadlift keeps the knees as nearly
 # straight as a Romanian one; a kettlebell deadlift moves like a deadlift and shares its profile
@@ -206,12 +207,6 @@ def _score_line(name: str, s: FaultScore) -> str:
 
 def table(ev: Evaluation) -> str:
     """The evaluation as plain text: per fault, rep counts, then per clip."""
-    short = {
-        "lumbar_rounding": "round",
-        "squat_like_knee_bend": "squat",
-        "missing_lockout": "lockout",
-        "lockout_hyperextension": "hyper",
-    }
     lines = ["fault                    TP  FP  FN  TN  prec  recall  F1    false-alarm"]
     for name, s in ev.faults.items():
         lines.append(_score_line(name, s))
@@ -224,7 +219,7 @@ def table(ev: Evaluation) -> str:
         "(by profile: a kettlebell deadlift is judged as a deadlift)"
     )
     lines.append("")
-    head = " ".join(f"{v:>8}" for v in short.values())
+    head = " ".join(f"{k.short:>8}" for k in FAULTS)
     lines.append(f"{'clip':<34}{'view':<14}{'reps':>9} {head}")
     for c in ev.clips:
         if c.error:

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from hingecheck.config import ExerciseConfig
 from hingecheck.records import (
     L_HIP,
     L_SHOULDER,
@@ -23,21 +24,14 @@ from hingecheck.records import (
     Track,
 )
 
-EXERCISES = (
-    "deadlift",
-    "romanian_deadlift",
-    "kettlebell_deadlift",
-    "kettlebell_swing",
-    "good_morning",
-)
 
-
-def detect_exercise(track: Track, signals: Signals, reps: list[Rep]) -> str:
+def detect_exercise(track: Track, signals: Signals, reps: list[Rep], cfg: ExerciseConfig) -> str:
     """Tell the hinge from the movement; "deadlift" when nothing sets it apart.
 
     - good morning: the hands stay up at the shoulders (the bar is on the back);
     - kettlebell swing: at the top the hands float up to chest height or higher, reps are quick;
-    - Romanian deadlift: the knees stay soft at the bottom (under ~30 deg of flexion).
+    - Romanian deadlift: the knees stay soft at the bottom.
+    The cut-offs and their reasons are in the config's `[exercise]` table.
     A conventional deadlift and a kettlebell deadlift move alike, so they share a profile.
     """
     done = [r for r in reps if r.complete]
@@ -45,10 +39,10 @@ def detect_exercise(track: Track, signals: Signals, reps: list[Rep]) -> str:
         return "deadlift"
     with warnings.catch_warnings():  # hidden wrists or knees give all-NaN slices: no vote
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _classify(track, signals, done)
+        return _classify(track, signals, done, cfg)
 
 
-def _classify(track: Track, signals: Signals, done: list[Rep]) -> str:
+def _classify(track: Track, signals: Signals, done: list[Rep], cfg: ExerciseConfig) -> str:
     height = float(track.info.height)
     lm = track.landmarks[..., 1].astype(np.float64) * height  # image y, pixels
     wrist = np.nanmean(lm[:, [L_WRIST, R_WRIST]], axis=1)
@@ -63,10 +57,11 @@ def _classify(track: Track, signals: Signals, done: list[Rep]) -> str:
     hang_top = np.nanmedian(wrist[tops] - shoulder[tops]) / trunk
     knee_bottom = np.nanmedian(signals.knee_flexion[bottoms])
     rep_s = np.median([r.end_s - r.start_s for r in done])
-    if abs(hang_bottom) < 0.45 and abs(hang_top) < 0.45:
+    gm = cfg.good_morning_max_hang
+    if abs(hang_bottom) < gm and abs(hang_top) < gm:
         return "good_morning"
-    if hang_top < 0.6 and rep_s < 2.0:
+    if hang_top < cfg.swing_max_top_hang and rep_s < cfg.swing_max_rep_s:
         return "kettlebell_swing"
-    if knee_bottom < 30.0:
+    if knee_bottom < cfg.rdl_max_knee_flexion:
         return "romanian_deadlift"
     return "deadlift"

@@ -7,38 +7,15 @@ reads only the part of the rep where the fault can happen.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import ndtr
 
 from hingecheck.config import RoundingConfig, RulesConfig
-from hingecheck.faults import cue, describe
+from hingecheck.faults import fault_kind
 from hingecheck.judge.events import depth_fraction, hysteresis, phase_of, rep_index, spans
 from hingecheck.records import Fault, Rep, Signals, View
-
-# How far past the threshold (in the value's own units) makes a fault severe: about the
-# spread between a clear fault and a borderline one on real lifts.
-_SEVERE_EXCESS = {
-    "lumbar_rounding": 0.02,
-    "squat_like_knee_bend": 15.0,
-    "missing_lockout": 20.0,
-    "lockout_hyperextension": 12.0,
-}
-
-
-# How much each rule's reading moves from rep to rep when one lifter repeats the same movement
-# (measured on one lifter's three clean 10-rep kettlebell deadlift sessions and a squatted one,
-# real test clips; more lifters would firm these up): per-rep 75th-percentile bow SD
-# 0.002-0.004, trunk lean at the bottom SD 1.2-4.0 deg, best lockout extension SD 1.2-2.9 deg,
-# trunk lean at the top SD 1.3-2.0 deg. Values at the upper end, so a reading near its
-# threshold is not called certain.
-_REPEAT_SD = {
-    "lumbar_rounding": 0.004,
-    "squat_like_knee_bend": 3.0,
-    "missing_lockout": 3.0,
-    "lockout_hyperextension": 2.0,
-}
 
 
 def confidence(fault_type: str, excess: float) -> float:
@@ -46,12 +23,12 @@ def confidence(fault_type: str, excess: float) -> float:
     its typical excess over the threshold against the rule's rep-to-rep spread (normal CDF).
     0.5 is a reading on the line; it says nothing of clothing or view, which the rules handle
     by abstaining or by wider margins."""
-    return float(ndtr(excess / _REPEAT_SD[fault_type]))
+    return float(ndtr(excess / fault_kind(fault_type).repeat_sd))
 
 
 def severity(fault_type: str, excess: float, duration_s: float) -> str:
     """mild / moderate / severe from how far past the threshold and for how long."""
-    score = excess / _SEVERE_EXCESS[fault_type] + min(duration_s, 1.5) / 3.0
+    score = excess / fault_kind(fault_type).severe_excess + min(duration_s, 1.5) / 3.0
     return "mild" if score < 0.4 else "moderate" if score < 0.9 else "severe"
 
 
@@ -71,6 +48,7 @@ def _fault(
     a, b = span
     duration = float(t[b] - t[a])
     phase = phase_of(rep, float(t[worst]))
+    kind = fault_kind(fault_type)
     return Fault(
         type=fault_type,
         rep=rep.index,
@@ -81,8 +59,8 @@ def _fault(
         value=value,
         threshold=threshold,
         phase=phase,
-        message=describe(fault_type, phase, value),
-        cue=cue(fault_type),
+        message=kind.describe(phase, value),
+        cue=kind.cue,
         confidence=confidence(fault_type, typical_excess),
     )
 
@@ -165,7 +143,7 @@ def squat_like_knee_bend(
 ) -> list[Fault]:
     """At the bottom: an upright trunk, hips sunk to knee height, knees bent as much as hips."""
     c = cfg.squat_like_knee_bend
-    max_lean = c.oblique_max_trunk_lean if view.camera == "oblique" else c.max_trunk_lean
+    max_lean = squat_max_lean(view, cfg)
     with np.errstate(invalid="ignore", divide="ignore"):
         # The deep part of the rep: a squatted set-up can sit just above the deepest frame,
         # which may come as the hips rise before the bar leaves the floor.
@@ -187,11 +165,8 @@ def squat_like_knee_bend(
 def missing_lockout(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig) -> list[Fault]:
     """At the top of each rep the hips stay short of the lifter's own full extension."""
     c = cfg.missing_lockout
-    short_by = c.oblique_hip_short_deg if view.camera == "oblique" else c.hip_short_deg
-    hip = signals.hip_angle
-    # The lifter's own standing extension: their best across the set, capped at straight.
-    reference = min(float(np.nanpercentile(hip, 97)), 180.0) if np.isfinite(hip).any() else 180.0
-    shortfall = reference - hip
+    short_by = lockout_short_by(view, cfg)
+    shortfall = standing_reference(signals.hip_angle) - signals.hip_angle
     t = signals.t
     out: list[Fault] = []
     for rep in reps:
@@ -221,7 +196,10 @@ def missing_lockout(signals: Signals, reps: list[Rep], view: View, cfg: RulesCon
 def _flip(f: Fault) -> Fault:
     """Faults judged on a negated signal report the signal itself (degrees from vertical)."""
     return replace(
-        f, value=-f.value, threshold=-f.threshold, message=describe(f.type, f.phase, -f.value)
+        f,
+        value=-f.value,
+        threshold=-f.threshold,
+        message=fault_kind(f.type).describe(f.phase, -f.value),
     )
 
 
@@ -241,7 +219,7 @@ def lockout_hyperextension(
 ) -> list[Fault]:
     """Around the top, the back leans back past vertical and is held there."""
     c = cfg.lockout_hyperextension
-    limit = c.oblique_max_back_lean if view.camera == "oblique" else c.max_back_lean
+    limit = back_lean_limit(view, cfg)
     with np.errstate(invalid="ignore"):
         near_top = depth_fraction(signals.hip_flexion, reps) <= 0.5  # NaN: outside the reps
         back_lean = -lockout_lean(signals, view)
@@ -256,6 +234,84 @@ def lockout_hyperextension(
     run_id = np.cumsum(np.diff(on.astype(np.int8), prepend=0) == 1) * on
     on &= np.isin(run_id, run_id[held & on])
     return _faults_from_mask("lockout_hyperextension", on, back_lean, limit, signals, reps, cfg)
+
+
+def squat_max_lean(view: View, cfg: RulesConfig) -> float:
+    """The most upright trunk (deg from vertical) a squatted bottom may show, for this view."""
+    c = cfg.squat_like_knee_bend
+    return c.oblique_max_trunk_lean if view.camera == "oblique" else c.max_trunk_lean
+
+
+def lockout_short_by(view: View, cfg: RulesConfig) -> float:
+    """How far (deg) short of the lifter's own standing extension a top counts as no lockout."""
+    c = cfg.missing_lockout
+    return c.oblique_hip_short_deg if view.camera == "oblique" else c.hip_short_deg
+
+
+def standing_reference(hip_angle: np.ndarray) -> float:
+    """The lifter's own standing extension: their best across the set, capped at straight."""
+    if not np.isfinite(hip_angle).any():
+        return 180.0
+    return min(float(np.nanpercentile(hip_angle, 97)), 180.0)
+
+
+def back_lean_limit(view: View, cfg: RulesConfig) -> float:
+    """How far behind vertical (deg) the back may lean at the top, for this view."""
+    c = cfg.lockout_hyperextension
+    return c.oblique_max_back_lean if view.camera == "oblique" else c.max_back_lean
+
+
+@dataclass(frozen=True)
+class ThresholdLine:
+    """A rule's threshold as a chart of its reading draws it, in the chart's signal units:
+    a level, or a per-frame curve where the threshold moves with another signal."""
+
+    fault: str
+    chart: str  # the Signals key (or `reading` key) the chart plots
+    label: str
+    value: float = float("nan")
+    curve: np.ndarray | None = None  # (N,) per frame, instead of `value`
+
+
+def threshold_lines(signals: Signals, view: View, cfg: RulesConfig) -> list[ThresholdLine]:
+    """Every rule's thresholds, as the rules apply them to this set and view."""
+    ref, short = standing_reference(signals.hip_angle), lockout_short_by(view, cfg)
+    lean, back = squat_max_lean(view, cfg), back_lean_limit(view, cfg)
+    ratio = cfg.squat_like_knee_bend.min_knee_hip_ratio
+    bow = cfg.lumbar_rounding.threshold
+    return [
+        ThresholdLine(
+            "missing_lockout",
+            "hip_angle",
+            f"lockout: within {short:.0f}° of best standing ({ref:.0f}°)",
+            value=ref - short,
+        ),
+        # The knee counts as squatting when its bend reaches `ratio` of the hip bend.
+        ThresholdLine(
+            "squat_like_knee_bend",
+            "knee_angle",
+            f"squat zone: knee bend ≥ {ratio * 100:.0f} % of hip bend",
+            curve=180.0 - ratio * signals.hip_flexion,
+        ),
+        ThresholdLine(
+            "squat_like_knee_bend",
+            "trunk_lean",
+            f"squat if at most {lean:.0f}° at the bottom",
+            value=lean,
+        ),
+        ThresholdLine(
+            "lockout_hyperextension", "lockout_lean", f"leaning back past {back:.0f}°", value=-back
+        ),
+        ThresholdLine("lumbar_rounding", "back_bow", f"rounded above {bow * 100:.1f} %", value=bow),
+    ]
+
+
+def reading(signals: Signals, view: View, key: str) -> np.ndarray:
+    """A chart's per-frame values: a Signals field, or what a rule reads that no single signal
+    is (`lockout_lean`, the lean the hyperextension rule reads for this view)."""
+    if key == "lockout_lean":
+        return lockout_lean(signals, view)
+    return np.asarray(getattr(signals, key), dtype=np.float64)
 
 
 RULES = (lumbar_rounding, squat_like_knee_bend, missing_lockout, lockout_hyperextension)

@@ -9,9 +9,6 @@ from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER, Signals, Tr
 from hingecheck.signals.filters import frame_rate
 from hingecheck.signals.kinematics import pixel_points
 
-# Upright frames needed to judge the view from them: about one held lockout.
-_MIN_UPRIGHT_S = 0.5
-
 FRONT_REASON = "camera faces the lifter: film from the side to judge back and hips"
 NOBODY_REASON = "no one in view: film the whole lifter from the side"
 
@@ -45,12 +42,12 @@ def classify_view(track: Track, signals: Signals, cfg: ViewConfig) -> View:
     if n == 0 or track.present.mean() < cfg.min_present_share:
         return View("unknown", signals.side, False, NOBODY_REASON)
     width = apparent_width(track)
-    upright = np.abs(signals.trunk_lean) < 25.0
+    upright = np.abs(signals.trunk_lean) < cfg.upright_max_lean
     sample = width[upright & np.isfinite(width)]
     # Standing is held (a set-up, a lockout): fewer upright frames than that are the model
     # misreading a bent-over lifter in passing, so the whole set is used instead (bent over,
     # a camera in front sees the trunk foreshortened, which only widens its reading).
-    if sample.size < _MIN_UPRIGHT_S * frame_rate(track.t):
+    if sample.size < cfg.min_upright_s * frame_rate(track.t):
         sample = width[np.isfinite(width)]
     if sample.size == 0:
         return View("unknown", signals.side, False, NOBODY_REASON)

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from hingecheck.errors import InputError
-from hingecheck.faults import LABELS
+from hingecheck.faults import fault_kind
 from hingecheck.judge.causal import LiveFault, LiveState
 from hingecheck.outputs import draw
 from hingecheck.outputs.video import EDGES, HIP, JOINTS, KNEE
@@ -44,9 +44,10 @@ def draw_live(
     sub = f"{fps:.0f} fps, {100 * drop_rate:.1f} % dropped"
     bottom = draw.rep_counter(img, f"Reps {state.reps}", sub, st)
     if cue is not None:
-        color = draw.FAULT_COLORS.get(cue.fault.type, draw.ROUNDED)
+        kind = fault_kind(cue.fault.type)
+        color = kind.rgb
         big = replace(st, big=max(1.2, 2.4 * st.u), big_thick=max(2, round(5 * st.u)))
-        text = f"{LABELS[cue.fault.type].upper()} (rep {cue.fault.rep})"
+        text = f"{kind.label.upper()} (rep {cue.fault.rep})"
         draw.banner(img, [text], color, bottom + st.pad, big)
         # A thick border in the fault's colour: seen out of the corner of the eye mid-rep.
         edge = max(6, round(18 * st.u))

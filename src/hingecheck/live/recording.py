@@ -28,10 +28,10 @@ import numpy as np
 
 from hingecheck.config import Config
 from hingecheck.errors import InputError
-from hingecheck.faults import counted
+from hingecheck.outputs.text import counted
 from hingecheck.outputs.writers import write_text
 from hingecheck.pose.landmarker import FramePose
-from hingecheck.pose.track import save_track, stack_track
+from hingecheck.pose.track import stack_track
 from hingecheck.records import VideoInfo
 
 TIME_BASE = Fraction(1, 1000)  # frame times to the millisecond: what the Track records
@@ -191,7 +191,7 @@ def save_session(
     dur = times[-1] + float(np.median(np.diff(times)))
     vinfo = replace(info, path=str(video), frames=len(times), duration_s=dur)
     track = stack_track(times, poses, vinfo)
-    save_track(track, folder / "session.track.npz", key="live")
+    track.save(folder / "session.track.npz", key="live")
     signals, report = judge_track(track, cfg)
     result = Analysis(report, track, signals, cfg)
     write_outputs(

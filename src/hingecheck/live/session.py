@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from hingecheck.config import load_config
-from hingecheck.faults import LABELS, clock
+from hingecheck.faults import label
 from hingecheck.judge.causal import CausalJudge, LiveFault
 from hingecheck.live.recording import Beeper, Recorder, save_session, session_folder
 from hingecheck.outputs.registry import prepare_out_dir
+from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
 from hingecheck.pose.landmarker import FramePose, PoseEstimator, quiet_native_stderr
 from hingecheck.records import VideoInfo
@@ -212,7 +213,7 @@ def _announce(lf: LiveFault, opts: LiveOptions, beeper: Beeper | None) -> None:
     f = lf.fault
     if not opts.quiet:
         print(
-            f"rep {f.rep} at {clock(f.peak_s)}: {LABELS[f.type]} [{f.grade}]. {f.cue}",
+            f"rep {f.rep} at {clock(f.peak_s)}: {label(f.type)} [{f.grade}]. {f.cue}",
             flush=True,
         )
     if beeper is not None:
@@ -220,19 +221,8 @@ def _announce(lf: LiveFault, opts: LiveOptions, beeper: Beeper | None) -> None:
 
 
 def _fault_dict(lf: LiveFault) -> dict[str, Any]:
-    f = lf.fault
-    return {
-        "type": f.type,
-        "rep": f.rep,
-        "start_s": round(f.start_s, 3),
-        "end_s": round(f.end_s, 3),
-        "peak_s": round(f.peak_s, 3),
-        "phase": f.phase,
-        "severity": f.severity,
-        "value": round(float(f.value), 3),
-        "threshold": round(float(f.threshold), 3),
-        "decided_s": round(lf.decided_s, 3),
-    }
+    """A live fault as the report writes it, plus when the live judge decided it."""
+    return {**lf.fault.to_dict(), "decided_s": round(lf.decided_s, 3)}
 
 
 def _stage_medians(stage_ms: list[tuple[float, float, float]]) -> dict[str, float]:

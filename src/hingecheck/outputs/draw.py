@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from hingecheck.faults import fault_kind
+
 SHIFT = 4  # fixed-point bits for cv2 coordinates
 ONE = 1 << SHIFT
 FONT = cv2.FONT_HERSHEY_DUPLEX
@@ -24,15 +26,10 @@ BLACK: Color = (0, 0, 0)
 SKELETON: Color = (245, 245, 245)
 JOINT: Color = (0, 190, 255)
 OUTLINE: Color = (60, 220, 200)
-ROUNDED: Color = (235, 45, 45)
+# The outline turns the rounding fault's colour while that fault is active.
+ROUNDED: Color = fault_kind("lumbar_rounding").rgb
 PANEL: Color = (20, 20, 20)
 NOT_JUDGED: Color = (90, 90, 100)
-FAULT_COLORS: dict[str, Color] = {
-    "lumbar_rounding": ROUNDED,
-    "squat_like_knee_bend": (255, 140, 0),
-    "missing_lockout": (240, 200, 0),
-    "lockout_hyperextension": (185, 80, 230),
-}
 
 
 @dataclass(frozen=True)

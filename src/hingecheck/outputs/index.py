@@ -14,10 +14,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from hingecheck.errors import InputError
-from hingecheck.faults import LABELS, clock
-from hingecheck.outputs.review import COLOURS, template_env
+from hingecheck.faults import FAULT_TYPES, fault_kind
+from hingecheck.outputs.review import template_env
+from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
-from hingecheck.records import FAULT_TYPES, SCHEMA
+from hingecheck.records import SCHEMA
 
 
 @dataclass
@@ -122,8 +123,8 @@ def render_index(root: Path, entries: list[SetEntry], page_dir: Path) -> str:
     kinds = [
         {
             "type": k,
-            "label": LABELS[k],
-            "colour": COLOURS[k],
+            "label": fault_kind(k).label,
+            "colour": fault_kind(k).colour,
             "total": sum(e.faults.get(k, 0) for e in entries),
         }
         for k in FAULT_TYPES

@@ -19,20 +19,14 @@ from urllib.parse import quote
 import numpy as np
 
 from hingecheck.errors import InputError
-from hingecheck.faults import LABELS, clock
-from hingecheck.judge.rules import lockout_lean
+from hingecheck.faults import FAULT_TYPES, FAULTS, fault_kind
+from hingecheck.judge.rules import ThresholdLine, reading, threshold_lines
+from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
 from hingecheck.pipeline import Analysis
-from hingecheck.records import FAULT_TYPES, Rep, Report, Signals, Track
+from hingecheck.records import Rep, Report, Signals, Track
 from hingecheck.version import __version__
 
-# One colour per fault type, distinct for the common colour-vision deficiencies.
-COLOURS = {
-    "lumbar_rounding": "#d1495b",
-    "squat_like_knee_bend": "#7b5cd6",
-    "missing_lockout": "#e89a00",
-    "lockout_hyperextension": "#1f9bb5",
-}
 # The SVG plot area: time maps to 0..PLOT_W, value to PLOT_H (bottom)..0 (top).
 PLOT_W, PLOT_H = 1000.0, 100.0
 # More points than a chart's pixel width draw nothing new but weigh on the page.
@@ -50,25 +44,24 @@ _MIME = {
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """Which signal a chart shows, in what units, and which faults belong to it."""
+    """Which signal a chart shows and in what units (the fault table says which faults and
+    the rules which thresholds belong to it)."""
 
     key: str
     title: str
     unit: str
     scale: float  # shown value = signal value * scale
-    faults: tuple[str, ...]
     floor: tuple[float, float]  # the value range always shown (signal units)
 
 
 CHARTS = (
-    ChartSpec("hip_angle", "Hip angle", "°", 1.0, ("missing_lockout",), (60.0, 185.0)),
-    ChartSpec("knee_angle", "Knee angle", "°", 1.0, ("squat_like_knee_bend",), (90.0, 185.0)),
+    ChartSpec("hip_angle", "Hip angle", "°", 1.0, (60.0, 185.0)),
+    ChartSpec("knee_angle", "Knee angle", "°", 1.0, (90.0, 185.0)),
     ChartSpec(
         "trunk_lean",
         "Trunk lean (from vertical, + forward)",
         "°",
         1.0,
-        ("squat_like_knee_bend",),
         (-20.0, 90.0),
     ),
     # What the hyperextension rule reads: the back's outline from the side (rules.lockout_lean).
@@ -77,7 +70,6 @@ CHARTS = (
         "Back lean read at lockout (from vertical, + forward)",
         "°",
         1.0,
-        ("lockout_hyperextension",),
         (-20.0, 90.0),
     ),
     ChartSpec(
@@ -85,7 +77,6 @@ CHARTS = (
         "Lower-back curvature (% of trunk, + rounded)",
         "%",
         100.0,
-        ("lumbar_rounding",),
         (-0.03, 0.05),
     ),
 )
@@ -104,7 +95,7 @@ def template_env():
     )
     env.filters["clock"] = clock
     env.filters["deg"] = lambda v: "–" if v is None else f"{v:.0f}°"
-    env.globals.update(LABELS=LABELS, COLOURS=COLOURS, FAULT_TYPES=FAULT_TYPES)
+    env.globals.update(KIND={k.key: k for k in FAULTS}, FAULT_TYPES=FAULT_TYPES)
     return env
 
 
@@ -115,39 +106,6 @@ def _num(x: float, digits: int = 1) -> float | None:
 
 def _at(x: np.ndarray, i: int) -> float | None:
     return _num(x[i]) if 0 <= i < len(x) else None
-
-
-def _line(value: float, fault_type: str, label: str) -> dict[str, Any]:
-    return {"value": value, "type": fault_type, "label": label}
-
-
-def thresholds(signals: Signals, report: Report, rules) -> dict[str, list[dict[str, Any]]]:
-    """Per chart, the fault thresholds as horizontal lines (signal units), mirroring rules.py."""
-    oblique = report.view.camera == "oblique"
-    lock, squat = rules.missing_lockout, rules.squat_like_knee_bend
-    hyper, rnd = rules.lockout_hyperextension, rules.lumbar_rounding
-    hip = signals.hip_angle
-    # missing_lockout compares the top with the lifter's own best standing extension.
-    ref = min(float(np.nanpercentile(hip, 97)), 180.0) if np.isfinite(hip).any() else 180.0
-    short = lock.oblique_hip_short_deg if oblique else lock.hip_short_deg
-    lean = squat.oblique_max_trunk_lean if oblique else squat.max_trunk_lean
-    back = hyper.oblique_max_back_lean if oblique else hyper.max_back_lean
-    bow = getattr(rnd, "oblique_threshold", rnd.threshold) if oblique else rnd.threshold
-    return {
-        "hip_angle": [
-            _line(
-                ref - short,
-                "missing_lockout",
-                f"lockout: within {short:.0f}° of best standing ({ref:.0f}°)",
-            )
-        ],
-        "knee_angle": [],
-        "trunk_lean": [
-            _line(lean, "squat_like_knee_bend", f"squat if at most {lean:.0f}° at the bottom"),
-        ],
-        "lockout_lean": [_line(-back, "lockout_hyperextension", f"leaning back past {back:.0f}°")],
-        "back_bow": [_line(bow, "lumbar_rounding", f"rounded above {bow * 100:.1f} %")],
-    }
 
 
 def _path(x: np.ndarray, y: np.ndarray) -> str:
@@ -162,27 +120,21 @@ def _path(x: np.ndarray, y: np.ndarray) -> str:
     return "".join(parts)
 
 
-def chart_values(signals: Signals, report: Report, key: str) -> np.ndarray:
-    """A chart's per-frame values: a signal, or the lean the hyperextension rule reads."""
-    if key == "lockout_lean":
-        return lockout_lean(signals, report.view)
-    return np.asarray(getattr(signals, key), dtype=np.float64)
-
-
 def build_chart(
     spec: ChartSpec,
     signals: Signals,
     report: Report,
     duration: float,
-    lines: list[dict[str, Any]],
-    ratio: float,
+    lines: list[ThresholdLine],
 ) -> dict[str, Any]:
     """One chart's drawing in plot units: the signal path, threshold lines, y ticks, and the
     indices of the faults it shows."""
     t = signals.t
-    y = chart_values(signals, report, spec.key)
+    y = reading(signals, report.view, spec.key)
     finite = y[np.isfinite(y)]
-    values = [*spec.floor, *(ln["value"] for ln in lines)]
+    levels = [ln for ln in lines if ln.curve is None]
+    curves = [ln for ln in lines if ln.curve is not None]
+    values = [*spec.floor, *(ln.value for ln in levels)]
     if finite.size:
         values += [float(finite.min()), float(finite.max())]
     pad = 0.06 * (max(values) - min(values))
@@ -196,18 +148,18 @@ def build_chart(
     chart: dict[str, Any] = {
         "key": spec.key, "title": spec.title, "unit": spec.unit, "scale": spec.scale,
         "vmin": lo, "vmax": hi, "path": _path(xs, ypos(y[::step])), "curve": "",
-        "lines": [{**ln, "y": float(ypos(ln["value"])), "colour": COLOURS[ln["type"]]}
-                  for ln in lines],
-        "faults": [i for i, f in enumerate(report.faults) if f.type in spec.faults],
+        "lines": [{"value": ln.value, "type": ln.fault, "label": ln.label,
+                   "y": float(ypos(ln.value)), "colour": fault_kind(ln.fault).colour}
+                  for ln in levels],
+        "faults": [i for i, f in enumerate(report.faults)
+                   if spec.key in fault_kind(f.type).charts],
         "ticks": [{"label": f"{v:g}", "y": float(ypos(v / spec.scale))}
                   for v in _nice_ticks(lo * spec.scale, hi * spec.scale)],
     }  # fmt: skip
-    if spec.key == "knee_angle":
-        # The squat rule's knee test moves with the hips: the knee counts as squatting when
-        # its bend reaches `ratio` of the hip bend, i.e. knee angle <= 180 - ratio * hip bend.
-        curve = np.clip(180.0 - ratio * signals.hip_flexion[::step], lo, hi)
-        chart["curve"] = _path(xs, ypos(curve))
-        chart["curve_label"] = f"squat zone: knee bend ≥ {ratio * 100:.0f} % of hip bend"
+    for ln in curves[:1]:  # a threshold that moves with another signal (the squat's knee)
+        assert ln.curve is not None
+        chart["curve"] = _path(xs, ypos(np.clip(ln.curve[::step], lo, hi)))
+        chart["curve_label"] = ln.label
     return chart
 
 
@@ -330,12 +282,11 @@ def page_data(
     report, signals = as_in_json(result.report), result.signals
     info, t, stills = report.source, signals.t, stills or {}
     duration = max(info.duration_s, float(t[-1]) if len(t) else 0.0, 1e-3)
-    lines = thresholds(signals, report, result.config.rules)
-    ratio = result.config.rules.squat_like_knee_bend.min_knee_hip_ratio
+    lines = threshold_lines(signals, report.view, result.config.rules)
     src, mime = video_url(out_dir, video_path, stem)
     step = max(1, int(math.ceil(len(t) / MAX_POINTS)))
     series = {
-        s.key: [_num(v * s.scale, 2) for v in chart_values(signals, report, s.key)[::step]]
+        s.key: [_num(v * s.scale, 2) for v in reading(signals, report.view, s.key)[::step]]
         for s in CHARTS
     }
     series["t"] = [round(float(v), 3) for v in t[::step]]
@@ -348,8 +299,8 @@ def page_data(
         "complete_reps": sum(r.complete for r in report.reps),
         "stills": [stills.get(f.peak_s) for f in report.faults],
         "angles": [rep_angles(signals, r) for r in report.reps],
-        "charts": [build_chart(c, signals, report, duration, lines[c.key], ratio)
-                   for c in CHARTS],
+        "charts": [build_chart(c, signals, report, duration,
+                               [ln for ln in lines if ln.chart == c.key]) for c in CHARTS],
         "time_ticks": [{"label": clock(v)[:-2] if v == int(v) else clock(v),
                         "left": 100 * v / duration} for v in _nice_ticks(0.0, duration, 6)],
         "js": {"duration": duration, "fps": info.fps or 30.0, "series": series,

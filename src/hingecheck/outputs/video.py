@@ -21,7 +21,7 @@ import numpy as np
 
 from hingecheck import records as rec
 from hingecheck.errors import InputError
-from hingecheck.faults import LABELS
+from hingecheck.faults import fault_kind
 from hingecheck.outputs import draw
 from hingecheck.outputs.writers import atomic_path, frame_table
 from hingecheck.pose.outline import back_normal, outline_points
@@ -136,7 +136,7 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         st.strip,
         duration,
         [(r.start_s, r.end_s) for r in report.reps],
-        [(f.start_s, f.end_s, draw.FAULT_COLORS.get(f.type, draw.WHITE)) for f in faults],
+        [(f.start_s, f.end_s, fault_kind(f.type).rgb) for f in faults],
     )
     playhead = np.clip(np.round(t / max(duration, 1e-9) * width), 0, width - 1).astype(int)
     return Overlay(
@@ -145,8 +145,8 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         trunk_len=trunk_len, lean_at=np.round(np.nan_to_num(lean_at)).astype(int),
         hip_angle=sig.hip_angle, knee_angle=sig.knee_angle, trunk_lean=sig.trunk_lean,
         facing=sig.facing, rounding=rounding, banners=shown.reshape(n, len(faults)),
-        fault_text=[f"{LABELS.get(f.type, f.type)} - {f.grade}" for f in faults],
-        fault_color=[draw.FAULT_COLORS.get(f.type, draw.WHITE) for f in faults],
+        fault_text=[f"{fault_kind(f.type).label} - {f.grade}" for f in faults],
+        fault_color=[fault_kind(f.type).rgb for f in faults],
         rep_title=titles, rep_sub=phase, judged=report.view.judged,
         reason=report.view.reason or "this view cannot be judged", strip=strip, playhead=playhead,
     )  # fmt: skip
@@ -239,6 +239,7 @@ def render_video(video: Path, result: Analysis, out_path: Path, *, progress: boo
             img = img[:h, :w] if img.shape[:2] != (h, w) else img
             if not img.flags.writeable or not img.flags.c_contiguous:
                 img = np.ascontiguousarray(img).copy()
+            assert ov is not None  # planned with the stream, on the first frame
             draw_frame(img, ov, _frame_index(frame.t, frame.index, track_t))
             _encode(out, stream, img, frame.t, frame_dt)
             bar.update(1)
@@ -275,7 +276,8 @@ def _encode(
     out: av.container.OutputContainer, stream, rgb: np.ndarray, t: float, frame_dt: float
 ) -> None:
     # cv2's colour conversion is ~4x cheaper than swscale's rgb24 path at 720p.
-    vf = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+    yuv = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)
+    vf = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
     vf.pts = int(round(t / TIME_BASE))
     vf.time_base = TIME_BASE
     if hasattr(vf, "duration"):  # lets the last frame keep its length, so durations match

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from hingecheck.errors import InputError
-from hingecheck.faults import LABELS
+from hingecheck.faults import FAULT_TYPES, label
 from hingecheck.judge.events import depth_fraction, rep_index
-from hingecheck.records import FAULT_TYPES, Report, Signals
+from hingecheck.records import Report, Signals
 
 
 @contextlib.contextmanager
@@ -110,7 +110,7 @@ def srt_text(report: Report) -> str:
         end = max(f.end_s, f.start_s + 1.0)
         blocks.append(
             f"{i}\n{_srt_time(f.start_s)} --> {_srt_time(end)}\n"
-            f"Rep {f.rep}: {LABELS[f.type]} ({f.grade})\n{f.cue}\n"
+            f"Rep {f.rep}: {label(f.type)} ({f.grade})\n{f.cue}\n"
         )
     return "\n".join(blocks)
 

@@ -28,13 +28,19 @@ _STEPS = 64
 _T = np.linspace(0.0, 1.0, PROFILE_POINTS)
 
 
+def foot_direction(lm: np.ndarray, vis: np.ndarray) -> np.ndarray:
+    """Per frame, how far the toes sit ahead of the heels along +x, both feet summed and
+    weighted by visibility (0 where nothing was seen). lm: (N, 33, >=2), vis: (N, 33)."""
+    toes = lm[:, [L_TOE, R_TOE], 0] - lm[:, [L_HEEL, R_HEEL], 0]
+    weights = vis[:, [L_TOE, R_TOE]] + vis[:, [L_HEEL, R_HEEL]]
+    return np.nansum(toes * weights, axis=1)
+
+
 def frame_facing(lm: np.ndarray, vis: np.ndarray) -> np.ndarray:
     """Per frame, +1 if the lifter faces +x: toes ahead of heels, else the nose ahead of the
     shoulders. lm: (N, 33, >=2) normalised landmarks, vis: (N, 33). The outline is traced on
     the side opposite this direction."""
-    toes = lm[:, [L_TOE, R_TOE], 0] - lm[:, [L_HEEL, R_HEEL], 0]
-    weights = vis[:, [L_TOE, R_TOE]] + vis[:, [L_HEEL, R_HEEL]]
-    foot = np.nansum(toes * weights, axis=1)
+    foot = foot_direction(lm, vis)
     nose = lm[:, NOSE, 0] - 0.5 * (lm[:, L_SHOULDER, 0] + lm[:, R_SHOULDER, 0])
     by_nose = np.where(nose >= 0, 1, -1)
     return np.where(np.abs(foot) > 1e-4, np.where(foot > 0, 1, -1), by_nose).astype(np.int8)

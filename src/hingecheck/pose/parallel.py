@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,9 +50,9 @@ CHUNK_MAX_S = 120.0
 class _Shared:
     """What the parent shares with each worker process (set once, by the pool's initializer)."""
 
-    counter: object  # multiprocessing Value: frames done, behind the progress bar
+    counter: Any  # multiprocessing Value: frames done, behind the progress bar
     cpus: list[int]  # the CPUs the workers may pin themselves to, one each
-    busy: object  # multiprocessing Array: 1 where a worker holds that CPU
+    busy: Any  # multiprocessing Array: 1 where a worker holds that CPU
 
 
 _shared: _Shared | None = None  # per worker process, set by _init_worker
@@ -122,7 +123,7 @@ def _own_cpu() -> Iterator[None]:
     try:
         yield
     finally:
-        if slot is not None:
+        if shared is not None and slot is not None:
             with shared.busy.get_lock():
                 shared.busy[slot] = 0
 
@@ -176,10 +177,7 @@ def stitch(parts: list[tuple[PosePass, float | None]], info: VideoInfo) -> PoseP
     frame_t = np.concatenate([p.frame_t for p, _ in parts])
     if len(frame_t) > 1 and not np.all(np.diff(frame_t) > 0):
         return None
-    tracks = [p.samples for p, _ in parts]
-    fields = ("t", "landmarks", "visibility", "world", "present", "back_profile", "people")
-    arrays = {name: np.concatenate([getattr(tr, name) for tr in tracks]) for name in fields}
-    return PosePass(Track(info=info, **arrays), frame_t)
+    return PosePass(Track.concatenate([p.samples for p, _ in parts], info), frame_t)
 
 
 def estimate_track_parallel(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hingecheck.faults import FAULT_TYPES
 from hingecheck.judge.evaluate import Evaluation, score_clip, tally
-from hingecheck.records import FAULT_TYPES
 from hingecheck.serve.store import Review, SetRow
 
 MISSED_WINDOW_S = 0.5  # half-width of the rep window made for a missed fault outside every rep
@@ -76,9 +76,7 @@ def label_for(row: SetRow, report: dict[str, Any], review: Review) -> dict[str, 
         "notes": row.reply,
         "set": row.public_id,
         "client": row.client_id,
-        "uploaded": datetime.fromtimestamp(row.uploaded, timezone.utc).isoformat(
-            timespec="seconds"
-        ),
+        "uploaded": datetime.fromtimestamp(row.uploaded, UTC).isoformat(timespec="seconds"),
         "labelled_by": "trainer (hingecheck serve)",
     }
 

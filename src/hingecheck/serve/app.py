@@ -20,9 +20,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hingecheck.faults import LABELS, clock
-from hingecheck.outputs.review import COLOURS
-from hingecheck.records import FAULT_TYPES
+from hingecheck.faults import FAULT_TYPES, FAULTS
+from hingecheck.outputs.text import clock
 from hingecheck.serve import routes_lifter, routes_review, routes_trainer
 from hingecheck.serve.app_context import Context, ctx
 from hingecheck.serve.engine import open_analysis_engine
@@ -80,7 +79,11 @@ def template_env() -> jinja2.Environment:
     )
     env.filters["clock"] = clock
     env.filters["when"] = _when
-    env.globals.update(LABELS=LABELS, COLOURS=COLOURS, FAULT_TYPES=FAULT_TYPES)
+    env.globals.update(
+        LABELS={k.key: k.label for k in FAULTS},
+        COLOURS={k.key: k.colour for k in FAULTS},
+        FAULT_TYPES=FAULT_TYPES,
+    )
     return env
 
 

@@ -26,4 +26,5 @@ class Context:
 
 def ctx(request: Request) -> Context:
     """The context of the app serving `request`."""
-    return request.app.state.ctx  # type: ignore[no-any-return]
+    context: Context = request.app.state.ctx
+    return context

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hingecheck.records import FAULT_TYPES
+from hingecheck.faults import FAULT_TYPES
 
 # The chart's plot area in SVG units.
 CHART_W, CHART_H = 600.0, 180.0

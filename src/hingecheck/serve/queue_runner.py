@@ -8,6 +8,7 @@ the queue. Only as many sets are marked running as the engine runs at once.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -101,7 +102,7 @@ class QueueRunner:
                     self._record_error(row.id, exc)
                     continue
                 self._in_flight[row.id] = future
-            future.add_done_callback(lambda f, set_id=row.id: self._done(set_id, f))
+            future.add_done_callback(functools.partial(self._done, row.id))
 
     def _done(self, set_id: int, future: concurrent.futures.Future[SetResult]) -> None:
         with self._lock:

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from hingecheck.config import EXERCISES
 from hingecheck.errors import InputError
-from hingecheck.judge.exercise import EXERCISES
 from hingecheck.serve.app_context import ctx
 from hingecheck.serve.auth import lifter_csrf, lifter_csrf_ok
 from hingecheck.serve.store import Client, SetRow

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from hingecheck.records import FAULT_TYPES
+from hingecheck.faults import FAULT_TYPES
 from hingecheck.serve.app_context import ctx
 from hingecheck.serve.routes_trainer import page, trainer_only
 from hingecheck.serve.store import VERDICTS, SetRow

@@ -281,7 +281,8 @@ class Store:
 
     def get_set(self, public_id: str, client_id: int | None = None) -> SetRow | None:
         """The set by its public id; with `client_id`, only if it belongs to that client."""
-        q, args = "SELECT * FROM sets WHERE public_id = ?", [public_id]
+        q = "SELECT * FROM sets WHERE public_id = ?"
+        args: list[Any] = [public_id]
         if client_id is not None:
             q += " AND client_id = ?"
             args.append(client_id)
@@ -293,7 +294,8 @@ class Store:
         self, client_id: int | None = None, state: str | None = None, limit: int = 500
     ) -> list[SetRow]:
         """Sets, newest first, optionally of one client or in one state."""
-        q, args = "SELECT * FROM sets WHERE 1 = 1", []
+        q = "SELECT * FROM sets WHERE 1 = 1"
+        args: list[Any] = []
         if client_id is not None:
             q += " AND client_id = ?"
             args.append(client_id)

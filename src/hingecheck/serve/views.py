@@ -9,7 +9,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 
-from hingecheck.faults import LABELS, clock
+from hingecheck.faults import FAULT_TYPES, label
+from hingecheck.outputs.text import clock
 from hingecheck.records import is_borderline
 from hingecheck.serve.agreement import load_report
 from hingecheck.serve.settings import Settings
@@ -53,7 +54,7 @@ def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
             {
                 "index": i,
                 "type": f["type"],
-                "label": LABELS.get(f["type"], f["type"]),
+                "label": label(f["type"]) if f["type"] in FAULT_TYPES else f["type"],
                 "rep": f.get("rep"),
                 "start_s": float(f["start_s"]),
                 "end_s": float(f["end_s"]),

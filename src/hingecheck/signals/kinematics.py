@@ -5,23 +5,25 @@ from __future__ import annotations
 import numpy as np
 
 from hingecheck.config import SignalConfig
-from hingecheck.pose.outline import back_line_slope, back_normal, bow, frame_facing
+from hingecheck.pose.outline import (
+    back_line_slope,
+    back_normal,
+    bow,
+    foot_direction,
+    frame_facing,
+)
 from hingecheck.records import (
     L_ANKLE,
     L_ELBOW,
-    L_HEEL,
     L_HIP,
     L_KNEE,
     L_SHOULDER,
-    L_TOE,
     L_WRIST,
     R_ANKLE,
     R_ELBOW,
-    R_HEEL,
     R_HIP,
     R_KNEE,
     R_SHOULDER,
-    R_TOE,
     R_WRIST,
     Signals,
     Track,
@@ -47,15 +49,12 @@ def choose_side(track: Track) -> str:
 
 def facing_direction(track: Track) -> int:
     """+1 when the lifter faces +x in the image over most of the set (toes ahead of heels)."""
-    lm, vis = track.landmarks, track.visibility
-    dx = (lm[:, [L_TOE, R_TOE], 0] - lm[:, [L_HEEL, R_HEEL], 0]) * (
-        vis[:, [L_TOE, R_TOE]] + vis[:, [L_HEEL, R_HEEL]]
-    )
-    votes = np.sign(np.nansum(dx, axis=1))[track.present]
+    # A frame with no reading of the feet abstains here (frame_facing falls back to the nose).
+    votes = np.sign(foot_direction(track.landmarks, track.visibility))[track.present]
     return 1 if votes.sum() >= 0 else -1
 
 
-def segment_angle(lower: np.ndarray, upper: np.ndarray, facing: int) -> np.ndarray:
+def segment_angle(lower: np.ndarray, upper: np.ndarray, facing: int | np.ndarray) -> np.ndarray:
     """Angle (deg) of the segment lower->upper from straight up, + when tilted toward the front.
 
     Signed, so that a hip pushed past straight (leaning back at lockout) reads past 180.
