@@ -4,8 +4,10 @@
 
 Starts a real server (a subprocess on a free 127.0.0.1 port, a fresh data folder, the default
 config) and measures:
-- upload-to-report: one 30 s 720p set (made with bench.py --make-video unless --video is
-  given) from the start of its upload until its status says done, with the upload alone;
+- upload-to-report: one ~30 s 720p set (bench.py --make-video 1280x720:30, whole cycles of
+  two reps: 28.1 s; or --video) from the start of its upload until its status says done
+  (the first set also starts the engine's workers and loads their model), with the upload
+  alone;
 - memory: the RSS of the server process, and of it with its analysis workers, once idle and
   again with five sets queued (sampled for a few seconds while they are being analysed);
 - the weight of the lifter's pages: the upload page and a finished set's page, with their
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -103,6 +106,8 @@ def main() -> int:
             )  # fmt: skip
         srv = Server(root / "data", None, workers=args.workers).start()
         figures: dict[str, object] = {"video_mb": round(video.stat().st_size / 1e6, 2)}
+        # A shared machine's load scales every time below: keep it with the figures.
+        figures["loadavg_start"] = [round(v, 1) for v in os.getloadavg()]
         try:
             trainer = trainer_client(srv.url, srv.setup_code())
             _, link = add_client(trainer, "Bench")
@@ -131,6 +136,7 @@ def main() -> int:
                 ]
         finally:
             srv.stop()
+    figures["loadavg_end"] = [round(v, 1) for v in os.getloadavg()]
     print(json.dumps(figures, indent=1))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n")

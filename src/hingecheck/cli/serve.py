@@ -125,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     if args.config is not None and not args.config.is_file():
         raise InputError(f"no such config file: {args.config}")
+    if args.public_url and not args.public_url.startswith(("http://", "https://")):
+        raise InputError(f"--public-url must start with https:// (got {args.public_url!r})")
     settings = Settings(
         data=(args.data or default_data_dir()).expanduser().resolve(),
         max_upload_bytes=args.max_upload_mb * 1_000_000,
