@@ -12,7 +12,7 @@ import numpy as np
 
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
-from hingecheck.judge.evaluate import ClipResult, score_clip
+from hingecheck.judge.evaluate import ClipResult, check_labels, score_clip
 from hingecheck.judge.exercise import detect_exercise
 from hingecheck.judge.reps import find_reps
 from hingecheck.judge.rules import judge
@@ -43,6 +43,7 @@ class Analysis:
     config: Config
     from_cache: bool = False
     outputs: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # about this run, not the set (a bad cache)
 
 
 def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> list[str]:
@@ -146,6 +147,13 @@ def analyze(
     key = cache_key(path, model_path, asdict(cfg.pose))
     track = Track.load(Path(cache_path), key) if cache_path else None
     from_cache = track is not None
+    notes = []
+    if cache_path and track is None and Path(cache_path).exists():
+        # Never trusted, never unpickled: a damaged or stale cache only costs the model pass.
+        notes.append(
+            f"ignored the landmark cache {cache_path}: damaged, or made from another video, "
+            "model or pose setting; it is rebuilt"
+        )
     if track is None:
         track = _run_model(path, info, cfg, model_path, progress, workers, estimator)
         if cache_path:
@@ -153,7 +161,7 @@ def analyze(
     if len(track) < 2:
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
     signals, report = judge_track(track, cfg, exercise)
-    return Analysis(report, track, signals, cfg, from_cache)
+    return Analysis(report, track, signals, cfg, from_cache, notes=notes)
 
 
 def _run_model(
@@ -230,6 +238,7 @@ def evaluate_folder(
         labels = json.loads(labels_path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read labels {labels_path}: {exc}") from None
+    labels = check_labels(labels, f"labels {labels_path}")
     cfg = load_config(config_path)
     out.mkdir(parents=True, exist_ok=True)
     results: list[ClipResult] = []

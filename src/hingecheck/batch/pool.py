@@ -55,12 +55,30 @@ def death_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _quiet_resource_tracker() -> None:
+    """Start Python's resource tracker without its warnings. A worker killed while holding
+    one of the pool's locks makes it warn, at exit, of a "leaked semaphore" that it then
+    removes itself: noise after the set's failure was already reported."""
+    from multiprocessing import resource_tracker
+
+    before = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = "ignore::UserWarning"
+    try:
+        resource_tracker.ensure_running()  # started once; it reads the variable at start
+    finally:
+        if before is None:
+            del os.environ["PYTHONWARNINGS"]
+        else:
+            os.environ["PYTHONWARNINGS"] = before
+
+
 class PoolEngine:
     """Sets run in `workers` local processes (default: one per CPU)."""
 
     def __init__(self, workers: int | None = None, model: Path | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.model = Path(model) if model else None
+        _quiet_resource_tracker()
         # spawn, not fork: the driver has threads (progress bar, callbacks) a fork would copy.
         self._pool = ProcessPool(
             max_workers=self.workers,

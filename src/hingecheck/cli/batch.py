@@ -123,12 +123,10 @@ def run(args: argparse.Namespace) -> int:
             tqdm.write(set_line(r), file=sys.stdout)
 
     engine_name = f"ray {args.ray}" if args.ray else "local pool"
+    engine = open_engine(args.workers, args.ray, model=args.model, ship=args.ship_videos)
     complete = False
     try:
-        with (
-            bar,
-            open_engine(args.workers, args.ray, model=args.model, ship=args.ship_videos) as engine,
-        ):
+        with bar, engine:
             run_batch(
                 jobs,
                 engine,
