@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -258,6 +260,20 @@ def test_a_set_is_analysed_reviewed_and_exported(tmp_path, clip):
         # false positive, the missed lockout a false negative.
         ev = tally([score_clip(label, report)])
         assert ev.faults["lumbar_rounding"].fp == 1 and ev.faults["missing_lockout"].fn == 1
+        # ... and the command itself reads it, over the data folder's uploads.
+        exported = tmp_path / "labels.json"
+        exported.write_text(c.get("/t/export/labels.json").text)
+        settings = app.state.ctx.settings
+        run = subprocess.run(
+            [sys.executable, "-m", "hingecheck", "evaluate", str(settings.uploads),
+             "--labels", str(exported), "-o", str(tmp_path / "eval"),
+             "--config", str(settings.config_path), "--json", str(tmp_path / "figures.json")],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        figures = json.loads((tmp_path / "figures.json").read_text())["figures"]
+        assert figures["lumbar_rounding.false_alarm_rate"] == 1.0
+        assert figures["missing_lockout.recall"] == 0.0
         dash = c.get("/").text
         rate = re.search(r'id="agreement-rate">(\d+) %', dash).group(1)
         agreed = sum(s.tp + s.tn for s in ev.faults.values())
