@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -11,14 +12,19 @@ import numpy as np
 
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
-from hingecheck.judge.evaluate import ClipResult, score_clip
+from hingecheck.judge.evaluate import ClipResult, check_labels, score_clip
 from hingecheck.judge.exercise import detect_exercise
 from hingecheck.judge.pull import facing_camera_signals, pull_cues
 from hingecheck.judge.reps import find_reps
 from hingecheck.judge.rules import judge
 from hingecheck.judge.view import classify_view
 from hingecheck.outputs.writers import write_text
-from hingecheck.pose.landmarker import PoseEstimator, default_model_path, quiet_native_stderr
+from hingecheck.pose.landmarker import (
+    PoseEstimator,
+    check_model,
+    default_model_path,
+    quiet_native_stderr,
+)
 from hingecheck.pose.track import cache_key, estimate_track
 from hingecheck.progress import frame_bar
 from hingecheck.records import Fault, Rep, Report, Signals, Track, View
@@ -38,6 +44,7 @@ class Analysis:
     config: Config
     from_cache: bool = False
     outputs: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # about this run, not the set (a bad cache)
 
 
 def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> list[str]:
@@ -128,6 +135,7 @@ def analyze(
     progress: bool = False,
     workers: int = 1,
     exercise: str | None = None,
+    estimator: PoseEstimator | None = None,
 ) -> Analysis:
     """Analyse one recorded set.
 
@@ -137,39 +145,54 @@ def analyze(
     that many processes, one time chunk each, for videos longer than
     `parallel.MIN_PARALLEL_S` (0: choose from the video's length and the CPUs). Raises
     InputError for bad input. `exercise` picks the profile (None: told from the movement).
+    `estimator`: an already loaded model to reuse (a batch worker's; restarted here, not
+    closed); it must have been built with this model and the config's pose settings.
     """
     path = Path(video)
     check_video_path(path)
     cfg = config if isinstance(config, Config) else load_config(config)
-    model_path = Path(model) if model else default_model_path()
+    model_path = check_model(model if model else default_model_path())
     info = probe(path)
     key = cache_key(path, model_path, asdict(cfg.pose))
     track = Track.load(Path(cache_path), key) if cache_path else None
     from_cache = track is not None
+    notes = []
+    if cache_path and track is None and Path(cache_path).exists():
+        # Never trusted, never unpickled: a damaged or stale cache only costs the model pass.
+        notes.append(
+            f"ignored the landmark cache {cache_path}: damaged, or made from another video, "
+            "model or pose setting; it is rebuilt"
+        )
     if track is None:
-        track = _run_model(path, info, cfg, model_path, progress, workers)
+        track = _run_model(path, info, cfg, model_path, progress, workers, estimator)
         if cache_path:
             track.save(Path(cache_path), key)
     if len(track) < 2:
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
     signals, report = judge_track(track, cfg, exercise)
-    return Analysis(report, track, signals, cfg, from_cache)
+    return Analysis(report, track, signals, cfg, from_cache, notes=notes)
 
 
 def _run_model(
-    path: Path, info, cfg: Config, model_path: Path, progress: bool, workers: int = 1
+    path: Path,
+    info,
+    cfg: Config,
+    model_path: Path,
+    progress: bool,
+    workers: int = 1,
+    estimator: PoseEstimator | None = None,
 ) -> Track:
 
     from hingecheck.pose import parallel
 
     workers = parallel.auto_workers(info.duration_s) if workers == 0 else workers
     track = None
-    if workers > 1 and info.duration_s > parallel.MIN_PARALLEL_S:
+    if estimator is None and workers > 1 and info.duration_s > parallel.MIN_PARALLEL_S:
         settings = parallel.PoseSettings(str(model_path), cfg.pose)
         # None when the chunks' seams don't meet (a stream without timestamps): single pass.
         track = parallel.estimate_track_parallel(path, info, settings, workers, progress)
     if track is None:
-        track = _single_pass(path, info, cfg, model_path, progress)
+        track = _single_pass(path, info, cfg, model_path, progress, estimator)
     if len(track) < 2:  # before the caller caches it: nothing half-made is left behind
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
     # The container's frame count can be an estimate; the decoded count is the truth.
@@ -181,17 +204,31 @@ def _run_model(
     return track
 
 
-def _single_pass(path: Path, info, cfg: Config, model_path: Path, progress: bool) -> Track:
+def _single_pass(
+    path: Path,
+    info,
+    cfg: Config,
+    model_path: Path,
+    progress: bool,
+    estimator: PoseEstimator | None = None,
+) -> Track:
 
+    pose = cfg.pose
+    if estimator is not None:
+        if not estimator.matches(
+            model_path, pose.num_poses, pose.min_presence, pose.people_check_s
+        ):
+            raise ValueError("the given estimator was built with other pose settings")
+        estimator.restart()
     # The model's C++ runtime logs to fd 2 from its worker threads: keep the terminal clean.
     with quiet_native_stderr():
         bar = frame_bar(info.frames, path.name, progress)
-        with (
-            bar,
-            PoseEstimator(
-                model_path, cfg.pose.num_poses, cfg.pose.min_presence, cfg.pose.people_check_s
-            ) as est,
-        ):
+        model: contextlib.AbstractContextManager[PoseEstimator] = (
+            contextlib.nullcontext(estimator)  # the caller's: not closed here
+            if estimator is not None
+            else PoseEstimator(model_path, pose.num_poses, pose.min_presence, pose.people_check_s)
+        )
+        with bar, model as est:
             track = estimate_track(
                 iter_frames(path, cfg.pose.max_side),
                 info,
@@ -216,6 +253,7 @@ def evaluate_folder(
         labels = json.loads(labels_path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read labels {labels_path}: {exc}") from None
+    labels = check_labels(labels, f"labels {labels_path}")
     cfg = load_config(config_path)
     out.mkdir(parents=True, exist_ok=True)
     results: list[ClipResult] = []

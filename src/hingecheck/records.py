@@ -107,12 +107,12 @@ class Track:
         (what it was made from), so a stale file is never read as current."""
         tmp = path.with_name(path.name + ".part")
         with open(tmp, "wb") as fh:
-            np.savez_compressed(
-                fh,
+            arrays: dict[str, Any] = {
                 **self.arrays(),
-                info=np.array(json.dumps(asdict(self.info))),
-                key=np.array(key),
-            )
+                "info": np.array(json.dumps(asdict(self.info))),
+                "key": np.array(key),
+            }
+            np.savez_compressed(fh, **arrays)
         os.replace(tmp, path)
 
     @classmethod

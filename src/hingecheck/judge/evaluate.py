@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hingecheck.errors import InputError
 from hingecheck.faults import FAULT_TYPES, FAULTS
 from hingecheck.records import is_borderline
 
@@ -161,6 +162,51 @@ class Evaluation:
             if listed:
                 out[f"{name}.rep_recall"] = round(found / listed, 3)
         return out
+
+
+def check_labels(labels: Any, origin: str) -> list[dict[str, Any]]:
+    """The labels, checked before any clip is analysed: InputError naming the entry and key
+    for anything score_clip could not read."""
+    if not isinstance(labels, list):
+        raise InputError(f"{origin}: expected a list of clips, got {type(labels).__name__}")
+
+    def bad(i: int, what: str) -> InputError:
+        return InputError(f"{origin}: clip {i}: {what}")
+
+    def number(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    for i, label in enumerate(labels, start=1):
+        if not isinstance(label, dict):
+            raise bad(i, "expected an object")
+        if not isinstance(label.get("file"), str) or not label["file"].strip():
+            raise bad(i, "'file' must name the clip")
+        for key in ("view", "exercise"):
+            if key in label and not isinstance(label[key], str):
+                raise bad(i, f"'{key}' must be text")
+        reps = label.get("reps")
+        if reps is not None and not (isinstance(reps, int) and not isinstance(reps, bool)):
+            raise bad(i, f"'reps' must be a whole number, got {reps!r}")
+        if reps is not None and reps < 0:
+            raise bad(i, f"'reps' must be >= 0, got {reps}")
+        windows = label.get("rep_windows") or []
+        if not isinstance(windows, list) or not all(
+            isinstance(w, list) and len(w) == 2 and all(map(number, w)) and w[0] <= w[1]
+            for w in windows
+        ):
+            raise bad(i, "'rep_windows' must be a list of [start_s, end_s] pairs")
+        faults = label.get("faults", {})
+        if not isinstance(faults, dict) or not all(isinstance(v, str) for v in faults.values()):
+            raise bad(i, "'faults' must map a fault type to a word such as present or absent")
+        fault_reps = label.get("fault_reps") or {}
+        if not isinstance(fault_reps, dict) or not all(
+            isinstance(v, list) and all(isinstance(n, int) for n in v) for v in fault_reps.values()
+        ):
+            raise bad(i, "'fault_reps' must map a fault type to a list of rep numbers")
+        for key in list(faults) + list(fault_reps):
+            if key not in FAULT_TYPES:
+                raise bad(i, f"unknown fault type {key!r} ({', '.join(FAULT_TYPES)})")
+    return labels
 
 
 def _rep_of(t: float, windows: list[list[float]], slack: float = 0.3) -> int | None:

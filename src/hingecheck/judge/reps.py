@@ -131,8 +131,8 @@ def find_reps(signals: Signals, cfg: RepConfig, cues: PullCues | None = None) ->
         # lockout that falls short brings the hips back within max_top_flexion_deg of straight.
         # A top the camera did not see (head out of frame at lockout) can't be held to that
         # (the lifter still rising when the view was lost: a gap within ~0.2 s of the top).
-        near = slice(max(top_idx - end_margin, 0), top_idx + 2 * end_margin + 1)
-        seen_top = signals.valid[near].all()
+        around_top = slice(max(top_idx - end_margin, 0), top_idx + 2 * end_margin + 1)
+        seen_top = signals.valid[around_top].all()
         short_top = flex[top_idx] > cfg.max_top_flexion_deg and seen_top
         if (
             rise < cfg.min_prominence_deg

@@ -239,6 +239,7 @@ def render_video(video: Path, result: Analysis, out_path: Path, *, progress: boo
             img = img[:h, :w] if img.shape[:2] != (h, w) else img
             if not img.flags.writeable or not img.flags.c_contiguous:
                 img = np.ascontiguousarray(img).copy()
+            assert ov is not None  # planned with the stream, on the first frame
             draw_frame(img, ov, _frame_index(frame.t, frame.index, track_t))
             _encode(out, stream, img, frame.t, frame_dt)
             bar.update(1)
@@ -275,7 +276,8 @@ def _encode(
     out: av.container.OutputContainer, stream, rgb: np.ndarray, t: float, frame_dt: float
 ) -> None:
     # cv2's colour conversion is ~4x cheaper than swscale's rgb24 path at 720p.
-    vf = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+    yuv = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), dtype=np.uint8)
+    vf = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
     vf.pts = int(round(t / TIME_BASE))
     vf.time_base = TIME_BASE
     if hasattr(vf, "duration"):  # lets the last frame keep its length, so durations match

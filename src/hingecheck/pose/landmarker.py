@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +26,8 @@ from hingecheck.records import (
 )
 
 MODEL_NAME = "pose_landmarker_full.task"
+# A PoseLandmarker .task bundle is an uncompressed zip of these two TFLite models.
+BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 
 
 def default_model_path() -> Path:
@@ -33,6 +36,31 @@ def default_model_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[3] / "models" / MODEL_NAME
+
+
+def check_model(path: str | Path) -> Path:
+    """Refuse, before any work, a model file that is missing or not a pose bundle (MediaPipe
+    itself would print a native traceback, or abort): InputError on one line."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"pose model not found: {path}")
+    if not path.is_file():
+        raise InputError(f"pose model {path} is a folder, not a .task file")
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            members = {i.filename: i for i in bundle.infolist()}
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a zip bundle"
+        raise InputError(f"{path} is not a PoseLandmarker .task bundle ({why})") from None
+    missing = [m for m in BUNDLE_MEMBERS if m not in members]
+    if missing:
+        raise InputError(f"{path} is not a PoseLandmarker .task bundle (no {missing[0]} in it)")
+    if any(members[m].compress_type != zipfile.ZIP_STORED for m in BUNDLE_MEMBERS):
+        raise InputError(
+            f"{path}: the bundle's models are compressed (MediaPipe reads them "
+            "only stored; re-zip with zip -0)"
+        )
+    return path
 
 
 @contextlib.contextmanager
@@ -117,9 +145,7 @@ class PoseEstimator:
         min_presence: float = 0.5,
         people_check_s: float = 0.0,
     ) -> None:
-        path = Path(model_path) if model_path else default_model_path()
-        if not path.is_file():
-            raise InputError(f"pose model not found: {path}")
+        path = check_model(model_path if model_path else default_model_path())
         self._path, self._num_poses, self._min_presence = path, num_poses, min_presence
         single = num_poses > 1 and people_check_s > 0
         self._landmarker = _landmarker(path, True, 1 if single else num_poses, min_presence, True)
@@ -127,9 +153,40 @@ class PoseEstimator:
             _landmarker(path, False, num_poses + 1, min_presence, False) if single else None
         )
         self._check_s = people_check_s
+        self._single = single
         self._next_check = -np.inf
         self._last_ms = -1
+        self._offset_ms = 0
         self._last_center: np.ndarray | None = None
+
+    def matches(
+        self, model_path: Path, num_poses: int, min_presence: float, check_s: float
+    ) -> bool:
+        """Whether this estimator was built with these settings (so it can be reused)."""
+        return (self._path, self._num_poses, self._min_presence, self._check_s) == (
+            Path(model_path),
+            num_poses,
+            min_presence,
+            check_s,
+        )
+
+    def restart(self) -> None:
+        """Start a new video with the model already loaded (a batch worker reuses it).
+
+        The landmarker needs increasing timestamps, so the next video's times are shifted past
+        the last one by a second: a gap that long makes its tracker look afresh (measured: the
+        landmarks then equal a new estimator's). Who was followed is forgotten.
+        """
+        self._offset_ms = self._last_ms + 1000
+        self._next_check = -np.inf
+        self._last_center = None
+        if self._single and self._census is None:  # it had switched to following several
+            with quiet_native_stderr():
+                self._landmarker.close()
+            self._landmarker = _landmarker(self._path, True, 1, self._min_presence, True)
+            self._census = _landmarker(
+                self._path, False, self._num_poses + 1, self._min_presence, False
+            )
 
     def _look_for_others(self, image, t: float) -> None:
         """One look at the whole frame; on a second person, follow several from now on."""
@@ -162,7 +219,7 @@ class PoseEstimator:
         """Run the model on one RGB frame at time t (s); returns the followed lifter's pose."""
         import mediapipe as mp
 
-        ms = max(int(round(t * 1000.0)), self._last_ms + 1)  # the API needs increasing ms
+        ms = max(self._offset_ms + int(round(t * 1000.0)), self._last_ms + 1)  # increasing
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         self._look_for_others(image, t)

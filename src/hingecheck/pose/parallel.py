@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,9 +50,9 @@ CHUNK_MAX_S = 120.0
 class _Shared:
     """What the parent shares with each worker process (set once, by the pool's initializer)."""
 
-    counter: object  # multiprocessing Value: frames done, behind the progress bar
+    counter: Any  # multiprocessing Value: frames done, behind the progress bar
     cpus: list[int]  # the CPUs the workers may pin themselves to, one each
-    busy: object  # multiprocessing Array: 1 where a worker holds that CPU
+    busy: Any  # multiprocessing Array: 1 where a worker holds that CPU
 
 
 _shared: _Shared | None = None  # per worker process, set by _init_worker
@@ -122,7 +123,7 @@ def _own_cpu() -> Iterator[None]:
     try:
         yield
     finally:
-        if slot is not None:
+        if shared is not None and slot is not None:
             with shared.busy.get_lock():
                 shared.busy[slot] = 0
 

@@ -71,6 +71,7 @@ class OneEuro:
             self._dx = np.zeros_like(x)
             self._t = np.where(good, t, -np.inf)
             return self._x.copy()
+        assert self._dx is not None and self._t is not None  # set with _x on the first sample
         p = self.params
         dt = t - self._t
         # Elements last seen too long ago (or never) restart from the new sample.

@@ -54,7 +54,7 @@ def facing_direction(track: Track) -> int:
     return 1 if votes.sum() >= 0 else -1
 
 
-def segment_angle(lower: np.ndarray, upper: np.ndarray, facing: int) -> np.ndarray:
+def segment_angle(lower: np.ndarray, upper: np.ndarray, facing: int | np.ndarray) -> np.ndarray:
     """Angle (deg) of the segment lower->upper from straight up, + when tilted toward the front.
 
     Signed, so that a hip pushed past straight (leaning back at lockout) reads past 180.

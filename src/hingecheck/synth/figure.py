@@ -281,7 +281,8 @@ def render_frames(
         cx = int(np.mean(p[[near[14], near[15], near[11]], 0]))
         cv2.ellipse(shadow, (cx, int(foot[1])), (int(0.2 * u), int(0.025 * u)), 0, 0, 360, 1.0, -1)
         img *= 1.0 - 0.35 * cv2.GaussianBlur(shadow, (0, 0), 0.02 * u)[..., None]
-        draw_arm(img, *p[far[arm_i]], u, dim=0.72)
+        shoulder, elbow, wrist = p[far[arm_i]]
+        draw_arm(img, shoulder, elbow, wrist, u, dim=0.72)
         draw_leg(img, p[far[leg_i]], u, back, dim=0.72)
         if holding[i]:
             draw_kettlebell(img, p[[15, 16]].mean(0), p[[13, 14]].mean(0), u)
@@ -296,6 +297,7 @@ def render_frames(
         paint(img, SHIRT, [("poly", shirt)])
         draw_head(img, ear, p[[2, 5]].mean(0), p[0], u, facing)
         draw_leg(img, p[near[leg_i]], u, back)
-        draw_arm(img, *p[near[arm_i]], u)
+        shoulder, elbow, wrist = p[near[arm_i]]
+        draw_arm(img, shoulder, elbow, wrist, u)
         img = cv2.GaussianBlur(img, (0, 0), 0.6)
         yield np.clip(img, 0, 255).astype(np.uint8)

@@ -1,4 +1,4 @@
-"""Frames for the live loop: a camera, a stream URL or a file, read in a thread of its own.
+"""Frames for the live loop: any source (`opener.open_source`), read in a thread of its own.
 
 The reader always hands over only the newest frame: when the loop is still busy with the last
 one, the waiting frame is replaced (and counted as dropped), never queued, so the loop can't
@@ -8,22 +8,16 @@ camera would deliver it) or frame by frame in lock-step with the loop (nothing d
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
 from hingecheck.errors import InputError
-from hingecheck.video.source import check_video_path, iter_frames, probe, scaled_size
-
-# A camera that gives no frame for this long has been unplugged (or is held by another program).
-CAMERA_TIMEOUT_S = 2.0
+from hingecheck.video.opener import open_source
+from hingecheck.video.source import Frame
 
 
 @dataclass(frozen=True)
@@ -37,49 +31,6 @@ class Grab:
     rgb: np.ndarray
 
 
-@dataclass(frozen=True)
-class SourceInfo:
-    """What the source is and the size of its frames."""
-
-    label: str  # "camera 0", a URL or a file name
-    kind: str  # "camera" | "url" | "file"
-    width: int  # the source's own size
-    height: int
-    fps: float
-    scaled: tuple[int, int]  # (width, height) of the frames handed over
-
-
-def _quiet_cv2():
-    import cv2
-
-    # OpenCV prints a warning per index it fails to open: keep the terminal for our message.
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    with contextlib.suppress(AttributeError):  # builds without the logging module
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    return cv2
-
-
-def list_cameras(max_index: int = 10) -> list[int]:
-    """Indices 0..max_index-1 that open as a camera (on Linux only /dev/videoN that exist)."""
-    cv2 = _quiet_cv2()
-    if sys.platform.startswith("linux"):
-        candidates = [i for i in range(max_index) if Path(f"/dev/video{i}").exists()]
-    else:
-        candidates = list(range(max_index))
-    found = []
-    for i in candidates:
-        cap = cv2.VideoCapture(i)
-        if cap.isOpened():
-            found.append(i)
-        cap.release()
-    return found
-
-
-def _camera_list() -> str:
-    found = list_cameras()
-    return ", ".join(map(str, found)) if found else "none"
-
-
 class Grabber:
     """Reads a source in a daemon thread and keeps only the newest frame for `get`."""
 
@@ -91,77 +42,10 @@ class Grabber:
         self._slot: Grab | None = None
         self._done = False
         self._stop = threading.Event()
-        self._frames, self.info = self._open(source)
+        self.info, self._frames = open_source(source, max_side)
         self._lockstep = self.info.kind == "file" and not realtime
         self._paced = self.info.kind == "file" and realtime
         self._thread = threading.Thread(target=self._run, name="hingecheck-grab", daemon=True)
-
-    def _open(self, source: str) -> tuple[Iterator[tuple[float, np.ndarray, float]], SourceInfo]:
-        if source.isdigit():
-            return self._open_capture(int(source), f"camera {source}", "camera")
-        if "://" in source:
-            return self._open_capture(source, source, "url")
-        path = Path(source)
-        check_video_path(path)
-        vi = probe(path)
-        # The decoder converts and scales in one pass: cheaper than full-size RGB, then resize.
-        frames = ((f.t, f.rgb, time.perf_counter()) for f in iter_frames(path, self.max_side))
-        return frames, SourceInfo(
-            path.name,
-            "file",
-            vi.width,
-            vi.height,
-            vi.fps,
-            scaled_size(vi.width, vi.height, self.max_side),
-        )
-
-    def _open_capture(self, target: int | str, label: str, kind: str):
-        cv2 = _quiet_cv2()
-        cap = cv2.VideoCapture(target)
-        if not cap.isOpened():
-            cap.release()
-            if kind == "camera":
-                raise InputError(f"no camera at index {target} (cameras found: {_camera_list()})")
-            raise InputError(f"cannot open the stream {target}")
-        ok, bgr = cap.read()
-        if not ok or bgr is None:
-            cap.release()
-            if kind == "camera":
-                raise InputError(
-                    f"camera {target} gives no picture: it may be in use by another "
-                    f"program (cameras found: {_camera_list()})"
-                )
-            raise InputError(f"the stream {target} sends no frames")
-        h, w = bgr.shape[:2]
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0) or 30.0
-        size = scaled_size(w, h, self.max_side)
-        return self._read_capture(cap, bgr, label, size), SourceInfo(label, kind, w, h, fps, size)
-
-    def _read_capture(
-        self, cap, first: np.ndarray, label: str, size: tuple[int, int]
-    ) -> Iterator[tuple[float, np.ndarray, float]]:
-        """Camera/stream frames (t, rgb, arrival) timed by their arrival; a long silence is a
-        disconnect."""
-        cv2 = _quiet_cv2()
-        t0 = time.perf_counter()
-        bgr: np.ndarray | None = first
-        last_ok = t0
-        try:
-            while not self._stop.is_set():
-                if bgr is not None:
-                    last_ok = time.perf_counter()
-                    if bgr.shape[1::-1] != size:  # scale first: the colour conversion is cheaper
-                        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
-                    yield last_ok - t0, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), last_ok
-                ok, bgr = cap.read()
-                if not ok:
-                    bgr = None
-                    if time.perf_counter() - last_ok > CAMERA_TIMEOUT_S:
-                        self.error = f"{label} stopped sending frames (disconnected?)"
-                        return
-                    time.sleep(0.01)
-        finally:
-            cap.release()
 
     def start(self) -> Grabber:
         """Start reading."""
@@ -192,22 +76,31 @@ class Grabber:
 
     def _run(self) -> None:
         start = time.perf_counter()
+        frames: Iterator[Frame] = self._frames
         try:
-            for index, (t, rgb, arrived) in enumerate(self._frames):
+            for frame in frames:
                 if self._stop.is_set():
                     break
-                if self._paced:
+                arrived = time.perf_counter()
+                if self.info.kind != "file":
+                    arrived = start + frame.t  # a camera's frames are timed by their arrival
+                elif self._paced:
                     # A camera delivers frame t at start + t whether or not we were ready:
                     # a late decode counts as waiting, so the latency shows it.
-                    due = start + t
+                    due = start + frame.t
                     wait = due - time.perf_counter()
                     if wait > 0:
                         time.sleep(wait)
                     arrived = due
-                self._publish(Grab(index, t, arrived, rgb))
+                self._publish(Grab(frame.index, frame.t, arrived, frame.rgb))
+        except InputError as exc:  # a camera that went silent: the session ends, saved
+            self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - a reader failure ends the session, not the app
             self.error = f"{self.info.label}: reading failed ({type(exc).__name__}: {exc})"
         finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()  # releases the camera or the file
             with self._cond:
                 self._done = True
                 self._cond.notify_all()

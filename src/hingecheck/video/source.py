@@ -38,14 +38,25 @@ class Frame:
     ) -> None:
         self.index, self.t = index, t
         self.colorspace = int(getattr(source, "colorspace", 2) or 2)
-        self._source, self._rotation, self._max_side = source, rotation, max_side
+        self._source: av.VideoFrame | None = source
+        self._rotation, self._max_side = rotation, max_side
         self._fast = fast
         self._rgb: np.ndarray | None = None
+
+    @classmethod
+    def from_rgb(cls, index: int, t: float, rgb: np.ndarray) -> Frame:
+        """A frame whose pixels are already RGB at their final size (a camera's)."""
+        frame = cls.__new__(cls)
+        frame.index, frame.t, frame.colorspace = index, t, 2
+        frame._source, frame._rotation, frame._max_side, frame._fast = None, 0, None, False
+        frame._rgb = np.ascontiguousarray(rgb)
+        return frame
 
     @property
     def rgb(self) -> np.ndarray:
         """(H, W, 3) uint8, C-contiguous (MediaPipe silently fails on strided rows)."""
         if self._rgb is None:
+            assert self._source is not None  # released only once converted
             self._rgb = _pixels(self._source, self._rotation, self._max_side, self._fast)
             self._source = None  # the decoder's buffer is not needed once converted
         return self._rgb
@@ -228,8 +239,7 @@ def _pixels(frame: av.VideoFrame, rotation: int, max_side: int | None, fast: boo
 
         # Area averaging: the better filter for shrinking, and cheaper than the default here.
         yuv = frame.reformat(width=sw, height=sh, format="yuv420p", interpolation="AREA")
-        yuv = yuv.to_ndarray()
-        rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+        rgb = cv2.cvtColor(yuv.to_ndarray(), cv2.COLOR_YUV2RGB_I420)
     else:
         rgb = frame.reformat(width=sw, height=sh, format="rgb24").to_ndarray()
     if rotation:
