@@ -79,6 +79,9 @@ def test_standing_up_and_walking_off_after_the_set_down_is_not_a_rep():
     track.landmarks[walk, :, 0] += step[walk, None]
     _, report = judge_track(track, CFG)
     assert _counted(report) == 2
+    # A bar taken from a rack (good morning, Romanian deadlift) is walked back to it, loaded.
+    _, report = judge_track(track, CFG, exercise="good_morning")
+    assert _counted(report) == 3
     # Standing still after it instead, the same rise counts (nothing tells it apart).
     _, report = judge_track(track_from_motion(motion), CFG)
     assert _counted(report) == 3

@@ -89,7 +89,7 @@ def walks_off(
     can't be walked with, so standing up and walking off is standing up without it (after
     setting it down), not a pull. The hips travel 0.1-0.6 trunk lengths across the picture
     between a top and the next bottom on real sets (the hinge pushes them back)."""
-    if hip_x is None or not np.isfinite(hip_x[top]):
+    if hip_x is None or cfg.walk_off_trunks <= 0 or not np.isfinite(hip_x[top]):
         return False
     stop = min(until, int(np.searchsorted(t, t[top] + 3.0)))
     after = hip_x[top : stop + 1]
