@@ -7,7 +7,7 @@ import numpy as np
 
 from hingecheck.records import N_LANDMARKS, PROFILE_POINTS, Track, VideoInfo
 from hingecheck.synth import Motion, RepSpec, hinge_motion
-from hingecheck.synth.motion import body_2d, bow_profile
+from hingecheck.synth.motion import LEFT, RIGHT, body_2d, bow_profile
 
 WIDTH, HEIGHT = 960, 540
 _T = np.linspace(0.0, 1.0, PROFILE_POINTS)
@@ -31,6 +31,7 @@ def track_from_motion(
         motion, height_px=0.7 * height, foot_xy=(0.5 * width, 0.92 * height), facing=facing
     )
     px = body.landmarks.astype(np.float64)
+    world = _world(px, 0.7 * height)
     if noise_px:
         px = px + np.random.default_rng(seed).normal(0.0, noise_px, px.shape)
     n = px.shape[0]
@@ -43,12 +44,23 @@ def track_from_motion(
         t=motion.t.astype(np.float64),
         landmarks=landmarks,
         visibility=np.full((n, N_LANDMARKS), 0.95, np.float32),
-        world=np.zeros((n, N_LANDMARKS, 3), np.float32),
+        world=world,
         present=np.ones(n, bool),
         back_profile=profile.astype(np.float32),
         people=np.ones(n, np.int16),
         info=info,
     )
+
+
+def _world(px: np.ndarray, height_px: float) -> np.ndarray:
+    """The model's world landmarks for the same pose: metres (a 1.75 m lifter), centred on the
+    hips, y down, the lifter's sagittal plane as x-y and the left side at +z (0.1 m out)."""
+    n = px.shape[0]
+    hip = px[:, [23, 24]].mean(axis=1, keepdims=True)
+    world = np.zeros((n, N_LANDMARKS, 3), np.float32)
+    world[..., :2] = (px - hip) / height_px * 1.75
+    world[:, LEFT, 2], world[:, RIGHT, 2] = 0.1, -0.1
+    return world
 
 
 def make_track(kinds: list[str], fps: float = 30.0, **kw) -> tuple[Motion, Track]:

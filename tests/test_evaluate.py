@@ -92,3 +92,37 @@ def test_confident_calls_are_scored_apart_from_borderline_ones():
     assert ev.confident["lumbar_rounding"].tp == 1
     assert ev.figures()["lumbar_rounding.confident_precision"] == 1.0
     assert "confident calls only" in table(ev)
+
+
+def test_per_rep_recall_counts_each_listed_rep():
+    label = {**LABEL, "rep_windows": [[1.0, 3.0], [3.2, 5.0], [5.2, 7.0]], "reps": 3,
+             "fault_reps": {"lumbar_rounding": [1, 2, 3]}}  # fmt: skip
+    # Two events in rep 1 count once; rep 3 is missed.
+    faults = [{"type": "lumbar_rounding", "peak_s": s} for s in (1.5, 2.5, 4.0)]
+    c = score_clip(label, _report(faults, reps=3))
+    assert c.rep_hits == {"lumbar_rounding": (3, 2)}
+    ev = tally([c, score_clip(label, _report([], reps=3))])
+    assert ev.rep_recall("lumbar_rounding") == (6, 2)
+    assert ev.figures()["lumbar_rounding.rep_recall"] == 0.333
+    assert "per-rep recall, lumbar_rounding: 2/6" in table(ev)
+
+
+def test_a_time_near_two_windows_goes_to_the_nearer():
+    label = {**LABEL, "rep_windows": [[1.0, 2.0], [2.3, 4.0]]}
+    c = score_clip(label, _report([{"type": "lumbar_rounding", "peak_s": 2.25}]))
+    assert c.misplaced == [] and c.rep_hits == {"lumbar_rounding": (1, 1)}
+
+
+def test_rep_count_errors_are_split_into_over_and_under():
+    over = score_clip(LABEL, _report([], reps=3))
+    under = score_clip(LABEL, _report([], reps=1))
+    exact = score_clip(LABEL, _report([], reps=2))
+    unlabelled = score_clip({**LABEL, "reps": None}, _report([], reps=5))
+    assert (over.rep_error, under.rep_error, exact.rep_error, unlabelled.rep_error) == (
+        1, -1, 0, None,
+    )  # fmt: skip
+    ev = tally([over, under, exact, unlabelled])
+    assert (ev.reps_over, ev.reps_under, ev.reps_exact, ev.reps_scored) == (1, 1, 1, 3)
+    figures = ev.figures()
+    assert (figures["rep_count_over"], figures["rep_count_under"]) == (1, 1)
+    assert "over-counted on 1 clips, under-counted on 1" in table(ev)

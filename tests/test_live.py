@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from hingecheck.cli import main
-from hingecheck.video import capture as live_capture
+from hingecheck.video import camera
 from hingecheck.video.capture import Grabber
 from hingecheck.video.source import iter_frames
 
@@ -108,7 +108,7 @@ def fake_camera(monkeypatch):
     import cv2
 
     monkeypatch.setattr(cv2, "VideoCapture", _FakeCapture)
-    monkeypatch.setattr(live_capture, "CAMERA_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(camera, "CAMERA_TIMEOUT_S", 0.3)
     monkeypatch.setattr(_FakeCapture, "frames", [])
     monkeypatch.setattr(_FakeCapture, "opened", True)
     return _FakeCapture

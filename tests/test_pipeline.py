@@ -8,8 +8,10 @@ from synthetic import make_track, track_from_motion
 
 from hingecheck import judge_track, load_config
 from hingecheck.faults import FAULT_TYPES
+from hingecheck.judge.view import FRONT_REASON
 from hingecheck.signals.kinematics import compute_signals
 from hingecheck.synth import RepSpec, hinge_motion
+from hingecheck.synth.motion import LEFT, RIGHT
 
 CFG = load_config()
 
@@ -105,15 +107,19 @@ def test_clean_set_with_jitter_is_silent():
 
 def test_front_view_is_not_judged():
     motion, track = make_track(["rounded", "squat"])
-    # Turn the lifter to face the camera: shoulders and hips spread across the image.
+    # Turn the lifter to face the camera: the image shows the body's width, not its bends
+    # (every joint straight above the one below), the shoulders and hips spread across it.
     lm = track.landmarks
-    for left, right in ((11, 12), (23, 24)):
-        mid = 0.5 * (lm[:, left, 0] + lm[:, right, 0])
-        lm[:, left, 0] = mid - 0.06
-        lm[:, right, 0] = mid + 0.06
+    mid = 0.5 * (lm[:, 23, 0] + lm[:, 24, 0])
+    for side in (LEFT, RIGHT):
+        lm[:, side, 0] = mid[:, None] + (-0.06 if side is LEFT else 0.06)
     _, report = judge_track(track, CFG)
     assert report.view.camera == "front" and not report.view.judged
-    assert report.faults == [] and report.reps == []
+    assert report.faults == []
+    # The reps are still counted, from the model's 3D landmarks (the image flattens the hips).
+    assert len(report.reps) == 2 and all(r.complete for r in report.reps)
+    assert set(report.view.not_judged) == set(FAULT_TYPES)
+    assert report.to_dict()["view"]["not_judged"]["lumbar_rounding"] == FRONT_REASON
     assert any("faces the lifter" in w for w in report.warnings)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -36,17 +37,10 @@ class PoseConfig:
     sample_hz: float
 
     def __post_init__(self) -> None:
+        # The numbers are checked against RANGES as they are read; the one string here.
         if self.follow not in FOLLOW_MODES:
             modes = " or ".join(repr(m) for m in FOLLOW_MODES)
             raise InputError(f"pose.follow must be {modes}, got {self.follow!r}")
-        for name in ("num_poses", "max_side"):
-            if getattr(self, name) < 1:
-                raise InputError(f"pose.{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("people_check_s", "crop_margin", "jump_tolerance"):
-            if not getattr(self, name) > 0:
-                raise InputError(f"pose.{name} must be above 0, got {getattr(self, name)}")
-        if not self.redetect_s >= 0:
-            raise InputError(f"pose.redetect_s must be 0 or more, got {self.redetect_s}")
 
 
 # How the pose pass follows the lifter (PoseConfig.follow; pose.landmarker.PoseEstimator).
@@ -79,6 +73,12 @@ class RepConfig:
     max_hold_s: float
     max_top_flexion_deg: float
     floor_start_deg: float
+    lift_off_speed_deg_s: float
+    max_top_lean_deg: float
+    min_top_wrists_above_knees: float
+    min_hands_seen: float
+    walk_off_trunks: float
+    lying_thigh_back_deg: float
 
 
 @dataclass(frozen=True)
@@ -218,10 +218,82 @@ def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: st
             at = f" (line {line})" if line else ""
             raise InputError(f"{origin}{at}: '{where}{name}' must be a number, got {value!r}")
         values[name] = ftype(value)
+        _check_range(f"{where}{name}", values[name], origin, text)
     return cls(**values)
 
 
 _TYPES: dict[str, type] = {"int": int, "float": float, "str": str}
+# The valid range of every value (inclusive): a value outside is refused at load, naming the
+# key and the range. Wide on purpose: they keep out what can't mean anything (NaN, a negative
+# time, a fraction above 1, an angle past 180), not what a coach might try.
+RANGES: dict[str, tuple[float, float]] = {
+    "pose.max_side": (64, 8192),
+    "pose.num_poses": (1, 10),
+    "pose.people_check_s": (0, 60),
+    "pose.redetect_s": (0, 60),
+    "pose.crop_margin": (0.01, 10),
+    "pose.jump_tolerance": (0.01, 10),
+    "pose.min_presence": (0, 1),
+    "pose.sample_hz": (0, 1000),
+    "signals.min_visibility": (0, 1),
+    "signals.max_gap_s": (0, 10),
+    "signals.reacquire_s": (0, 10),
+    "signals.lowpass_hz": (0.1, 60),
+    "signals.outlier_mads": (0.5, 100),
+    "signals.outlier_window_s": (0.01, 10),
+    "signals.bow_t0": (0, 1),
+    "signals.bow_t1": (0, 1),
+    "signals.back_line_pelvis": (0, 1),
+    "signals.back_line_upper": (0, 1),
+    "signals.back_line_max_arm": (0, 1),
+    "signals.bone_tolerance": (0, 10),
+    "signals.bone_window_s": (0, 60),
+    "reps.min_prominence_deg": (0.5, 180),
+    "reps.min_rep_s": (0.05, 60),
+    "reps.edge_fraction": (0, 0.5),
+    "reps.top_fraction": (0, 1),
+    "reps.max_hold_s": (0, 600),
+    "reps.max_top_flexion_deg": (0, 180),
+    "reps.floor_start_deg": (0, 180),
+    "view.side_max_width": (0, 1),
+    "view.front_min_width": (0, 1),
+    "view.min_present_share": (0, 1),
+    "view.upright_max_lean": (0, 90),
+    "view.min_upright_s": (0, 600),
+    "exercise.good_morning_max_hang": (0, 10),
+    "exercise.swing_max_top_hang": (0, 10),
+    "exercise.swing_max_rep_s": (0.05, 60),
+    "exercise.rdl_max_knee_flexion": (0, 180),
+    "rules.min_duration_s": (0, 60),
+    "rules.merge_gap_s": (0, 60),
+    "rules.lumbar_rounding.threshold": (0, 1),
+    "rules.lumbar_rounding.release": (0, 1),
+    "rules.lumbar_rounding.phase_fraction": (0, 1),
+    "rules.lumbar_rounding.min_trunk_lean": (0, 90),
+    "rules.lumbar_rounding.max_plausible": (0, 1),
+    "rules.squat_like_knee_bend.max_trunk_lean": (0, 90),
+    "rules.squat_like_knee_bend.max_hip_knee_height": (-5, 5),
+    "rules.squat_like_knee_bend.min_knee_hip_ratio": (0, 100),
+    "rules.squat_like_knee_bend.oblique_max_trunk_lean": (0, 90),
+    "rules.missing_lockout.hip_short_deg": (0, 180),
+    "rules.missing_lockout.max_top_lean": (0, 90),
+    "rules.missing_lockout.oblique_hip_short_deg": (0, 180),
+    "rules.lockout_hyperextension.max_back_lean": (0, 90),
+    "rules.lockout_hyperextension.min_hold_s": (0, 60),
+    "rules.lockout_hyperextension.oblique_max_back_lean": (0, 90),
+}
+
+
+def _check_range(key: str, value: float, origin: str, text: str) -> None:
+    """Refuse NaN, infinities and values outside the key's range (profiles use the same)."""
+    plain = re.sub(r"^profiles\.[^.]+\.", "", key)
+    lo, hi = RANGES.get(plain, (-math.inf, math.inf))
+    if math.isfinite(value) and lo <= value <= hi:
+        return
+    section, _, name = key.rpartition(".")
+    line = _line_of(text, name, section)
+    at = f" (line {line})" if line else ""
+    raise InputError(f"{origin}{at}: '{key}' must be between {lo:g} and {hi:g}, got {value!r}")
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

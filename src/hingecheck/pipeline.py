@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import sys
@@ -14,7 +15,7 @@ import numpy as np
 
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
-from hingecheck.pose.landmarker import default_model_path, quiet_native_stderr
+from hingecheck.pose.landmarker import check_model, default_model_path, quiet_native_stderr
 from hingecheck.pose.track import cache_key
 from hingecheck.records import Rep, Report, Signals, Track, View
 from hingecheck.version import __version__
@@ -22,14 +23,16 @@ from hingecheck.video.source import check_video_path, probe
 
 if TYPE_CHECKING:
     from hingecheck.judge.evaluate import ClipResult
+    from hingecheck.pose.landmarker import PoseEstimator
 
 # What judging a Track needs (scipy.signal alone takes 1.5-3 s to import here): loaded after
-# the pose model has started, in a thread of its own while the model works (the model's calls
-# and the decoder release the GIL), so the first frame reaches the model sooner.
+# the first frame is in the pose model, in a thread of its own while the model works (the
+# model's calls and the decoder release the GIL), so the first frame reaches the model sooner.
 JUDGE_MODULES = (
     "hingecheck.signals.filters",
     "hingecheck.signals.kinematics",
     "hingecheck.judge.view",
+    "hingecheck.judge.pull",
     "hingecheck.judge.reps",
     "hingecheck.judge.exercise",
     "hingecheck.judge.rules",
@@ -63,6 +66,7 @@ class Analysis:
     config: Config
     from_cache: bool = False
     outputs: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # about this run, not the set (a bad cache)
 
 
 def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> list[str]:
@@ -75,8 +79,9 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
     if view.camera == "oblique":
         out.append(
             "camera at an angle to the lifter: angles are less precise, so faults are "
-            "judged with wider margins, and lower-back rounding is not judged (the "
-            "back's outline can't be seen); film from the side for the best reading"
+            "judged with wider margins, and lower-back rounding and leaning back at lockout "
+            "are not judged (the back's outline can't be seen, and a lean reads shortened); "
+            "film from the side for the best reading"
         )
     if n and (track.people > 1).mean() > 0.1:
         out.append(
@@ -117,6 +122,7 @@ def judge_track(
     `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
     """
     from hingecheck.judge.exercise import detect_exercise
+    from hingecheck.judge.pull import facing_camera_signals, pull_cues
     from hingecheck.judge.reps import find_reps
     from hingecheck.judge.rules import judge
     from hingecheck.judge.view import classify_view
@@ -124,11 +130,18 @@ def judge_track(
 
     signals = compute_signals(track, config.signals)
     view = classify_view(track, signals, config.view)
-    reps = find_reps(signals, config.reps) if view.judged else []
+    # Reps are counted from any view where the lifter is seen (a lifter filming from the front
+    # still wants the count); from the front, on the model's 3D landmarks.
+    counted = view.camera != "unknown"
+    counting = (
+        facing_camera_signals(track, signals, config.signals) if view.camera == "front" else signals
+    )
+    cues = pull_cues(track, config.signals) if counted else None
+    reps = find_reps(counting, config.reps, cues) if counted else []
     name = exercise or detect_exercise(track, signals, reps, config.exercise)
     profiled = config.for_exercise(name)
-    if view.judged and profiled.reps != config.reps:
-        reps = find_reps(signals, profiled.reps)
+    if counted and profiled.reps != config.reps:
+        reps = find_reps(counting, profiled.reps, cues)
     faults = judge(signals, reps, view, profiled.rules)
     report = Report(
         source=track.info,
@@ -153,6 +166,7 @@ def analyze(
     progress: bool = False,
     workers: int = 1,
     exercise: str | None = None,
+    estimator: PoseEstimator | None = None,
 ) -> Analysis:
     """Analyse one recorded set.
 
@@ -162,27 +176,42 @@ def analyze(
     that many threads (one model each), one time chunk each, for videos longer than
     `parallel.MIN_PARALLEL_S` (0: choose from the video's length and the CPUs). Raises
     InputError for bad input. `exercise` picks the profile (None: told from the movement).
+    `estimator`: an already loaded model to reuse (a batch worker's; restarted here, not
+    closed); it must have been built with this model and the config's pose settings.
     """
     path = Path(video)
     check_video_path(path)
     cfg = config if isinstance(config, Config) else load_config(config)
-    model_path = Path(model) if model else default_model_path()
+    model_path = check_model(model if model else default_model_path())
     info = probe(path)
     key = cache_key(path, model_path, asdict(cfg.pose))
     track = Track.load(Path(cache_path), key) if cache_path else None
     from_cache = track is not None
+    notes = []
+    if cache_path and track is None and Path(cache_path).exists():
+        # Never trusted, never unpickled: a damaged or stale cache only costs the model pass.
+        notes.append(
+            f"ignored the landmark cache {cache_path}: damaged, or made from another video, "
+            "model or pose setting; it is rebuilt"
+        )
     if track is None:
-        track = _run_model(path, info, cfg, model_path, progress, workers)
+        track = _run_model(path, info, cfg, model_path, progress, workers, estimator)
         if cache_path:
             track.save(Path(cache_path), key)
     if len(track) < 2:
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
     signals, report = judge_track(track, cfg, exercise)
-    return Analysis(report, track, signals, cfg, from_cache)
+    return Analysis(report, track, signals, cfg, from_cache, notes=notes)
 
 
 def _run_model(
-    path: Path, info, cfg: Config, model_path: Path, progress: bool, workers: int = 1
+    path: Path,
+    info,
+    cfg: Config,
+    model_path: Path,
+    progress: bool,
+    workers: int = 1,
+    estimator: PoseEstimator | None = None,
 ) -> Track:
 
     from hingecheck.pose import parallel
@@ -190,7 +219,7 @@ def _run_model(
     started = _Once(preload_judge)  # after the first frame is in the model, while it works
     workers = parallel.auto_workers(info.duration_s) if workers == 0 else workers
     track = None
-    if workers > 1 and info.duration_s > parallel.MIN_PARALLEL_S:
+    if estimator is None and workers > 1 and info.duration_s > parallel.MIN_PARALLEL_S:
         settings = parallel.PoseSettings(str(model_path), cfg.pose)
         # None when the chunks' seams don't meet (a stream without timestamps): single pass.
         with quiet_native_stderr():
@@ -198,7 +227,7 @@ def _run_model(
                 path, info, settings, workers, progress, on_frame=started
             )
     if track is None:
-        track = _single_pass(path, info, cfg, model_path, progress, started)
+        track = _single_pass(path, info, cfg, model_path, progress, estimator, started)
     if len(track) < 2:  # before the caller caches it: nothing half-made is left behind
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
     # The container's frame count can be an estimate; the decoded count is the truth.
@@ -232,17 +261,33 @@ def _tick(bar, started: _Once | None, t: float) -> None:
 
 
 def _single_pass(
-    path: Path, info, cfg: Config, model_path: Path, progress: bool, started: _Once | None = None
+    path: Path,
+    info,
+    cfg: Config,
+    model_path: Path,
+    progress: bool,
+    estimator: PoseEstimator | None = None,
+    started: _Once | None = None,
 ) -> Track:
-    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
     from hingecheck.pose.track import estimate_track
     from hingecheck.progress import frame_bar
     from hingecheck.video.source import iter_frames
 
+    follow = FollowSettings.from_config(cfg.pose)
+    if estimator is not None:
+        if not estimator.matches(model_path, follow):
+            raise ValueError("the given estimator was built with other pose settings")
+        estimator.restart()
     # The model's C++ runtime logs to fd 2 from its worker threads: keep the terminal clean.
     with quiet_native_stderr():
         bar = frame_bar(info.frames, path.name, progress)
-        with bar, PoseEstimator(model_path, FollowSettings.from_config(cfg.pose)) as est:
+        model: contextlib.AbstractContextManager[PoseEstimator] = (
+            contextlib.nullcontext(estimator)  # the caller's: not closed here
+            if estimator is not None
+            else PoseEstimator(model_path, follow)
+        )
+        with bar, model as est:
             track = estimate_track(
                 iter_frames(path, cfg.pose.max_side),
                 info,
@@ -254,16 +299,23 @@ def _single_pass(
 
 
 def evaluate_folder(
-    clips: Path, labels_path: Path, out: Path, config_path: Path | None, progress: bool = False
+    clips: Path,
+    labels_path: Path,
+    out: Path,
+    config_path: Path | None,
+    progress: bool = False,
+    model: Path | None = None,
 ) -> tuple[list[ClipResult], str]:
-    """Analyse each labelled clip (cached tracks reused) and score it."""
-    from hingecheck.judge.evaluate import ClipResult, score_clip
+    """Analyse each labelled clip (cached tracks reused: made with the same `model` bundle,
+    default the shipped one) and score it."""
+    from hingecheck.judge.evaluate import ClipResult, check_labels, score_clip
     from hingecheck.outputs.writers import write_text
 
     try:
         labels = json.loads(labels_path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read labels {labels_path}: {exc}") from None
+    labels = check_labels(labels, f"labels {labels_path}")
     cfg = load_config(config_path)
     out.mkdir(parents=True, exist_ok=True)
     results: list[ClipResult] = []
@@ -272,7 +324,7 @@ def evaluate_folder(
         if progress:
             print(f"[{i}/{len(labels)}] {video.name}", file=sys.stderr)
         try:
-            result = analyze(video, cfg, cache_path=out / f"{video.stem}.track.npz")
+            result = analyze(video, cfg, model=model, cache_path=out / f"{video.stem}.track.npz")
         except InputError as exc:
             results.append(
                 ClipResult(

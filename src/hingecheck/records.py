@@ -252,6 +252,8 @@ class View:
     side: str  # "left" | "right"
     judged: bool  # False: nothing is judged (no one in view, camera facing the lifter, ...)
     reason: str = ""
+    # Faults this view can't carry, each with the reason it is not judged (reps still counted).
+    not_judged: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -288,6 +290,8 @@ class Report:
                 "side": self.view.side,
                 "judged": self.view.judged,
                 "reason": self.view.reason,
+                # Only where the view leaves faults unjudged: a side view's report is unchanged.
+                **({"not_judged": dict(self.view.not_judged)} if self.view.not_judged else {}),
             },
             "exercise": {"name": self.exercise, "source": self.exercise_source},
             "reps": [

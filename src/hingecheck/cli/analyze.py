@@ -128,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         exercise=args.exercise,
     )
+    for note in result.notes:
+        print(f"hingecheck: warning: {note}", file=sys.stderr)
     if cache:
         result.outputs["track"] = cache
     write_outputs(result, video, out, with_video=not args.no_video, progress=progress)

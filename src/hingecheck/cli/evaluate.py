@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from hingecheck.cli.options import add_model_options
 from hingecheck.errors import InputError
 
 
@@ -26,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=Path("hingecheck-eval"),
         help="where reports and cached tracks go (default: ./hingecheck-eval)",
     )
-    p.add_argument("--config", type=Path, default=None, help="TOML file overriding thresholds")
+    add_model_options(p)
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     p.set_defaults(run=run)
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{clips} is not a folder")
     labels = args.labels or clips / "labels.json"
     results, digest = evaluate_folder(
-        clips, labels, args.out, args.config, progress=sys.stderr.isatty()
+        clips, labels, args.out, args.config, progress=sys.stderr.isatty(), model=args.model
     )
     ev = tally(results)
     print(table(ev))

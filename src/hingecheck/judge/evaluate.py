@@ -3,7 +3,10 @@
 Per fault, at clip level: a clip labelled "present" is a true positive when the report has that
 fault, "absent" a false positive when it has it; "unclear" is not scored. Rep counts are scored
 where the label gives one. Where labels name the reps that show a fault (`fault_reps`), each
-reported fault is checked to fall inside one of them. The exercise told from the movement is
+reported fault is checked to fall inside one of them, and each listed rep to hold a reported
+event of that fault (per-rep recall: a coach wants every rounded rep, not one in four). Rep
+count errors are split by kind: over-counts (a set-up, a set-down or another movement read as
+a rep) and under-counts. The exercise told from the movement is
 scored against the labelled one, by the profile each selects. The confident calls alone (not
 borderline) are scored too: what a coach who skips the borderline ones would see.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hingecheck.errors import InputError
 from hingecheck.faults import FAULT_TYPES, FAULTS
 from hingecheck.records import is_borderline
 
@@ -79,6 +83,13 @@ class ClipResult:
     error: str = ""
     exercise_labelled: str = ""
     exercise_found: str = ""
+    # Per fault with its reps listed in the labels: (labelled reps, of them found).
+    rep_hits: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def rep_error(self) -> int | None:
+        """Reps found minus reps labelled (+ over-count, - under-count; None: no count)."""
+        return None if self.reps_labelled is None else self.reps_found - self.reps_labelled
 
     @property
     def exercise_right(self) -> bool | None:
@@ -107,6 +118,21 @@ class Evaluation:
         )
 
     @property
+    def reps_over(self) -> int:
+        """Clips where more reps were counted than labelled."""
+        return sum((c.rep_error or 0) > 0 for c in self.clips if not c.error)
+
+    @property
+    def reps_under(self) -> int:
+        """Clips where fewer reps were counted than labelled."""
+        return sum((c.rep_error or 0) < 0 for c in self.clips if not c.error)
+
+    def rep_recall(self, fault: str) -> tuple[int, int]:
+        """(labelled reps showing the fault, of them reported) over clips that list the reps."""
+        hits = [c.rep_hits[fault] for c in self.clips if fault in c.rep_hits and not c.error]
+        return sum(h[0] for h in hits), sum(h[1] for h in hits)
+
+    @property
     def exercises_scored(self) -> int:
         return sum(c.exercise_right is not None for c in self.clips)
 
@@ -119,6 +145,8 @@ class Evaluation:
         out: dict[str, float] = {}
         if self.reps_scored:
             out["rep_count_exact"] = round(self.reps_exact / self.reps_scored, 3)
+            out["rep_count_over"] = self.reps_over
+            out["rep_count_under"] = self.reps_under
         if self.exercises_scored:
             out["exercise_right"] = round(self.exercises_right / self.exercises_scored, 3)
         for name, s in self.faults.items():
@@ -129,15 +157,65 @@ class Evaluation:
         for name, s in self.confident.items():
             if s.precision is not None:
                 out[f"{name}.confident_precision"] = round(s.precision, 3)
+        for name in self.faults:
+            listed, found = self.rep_recall(name)
+            if listed:
+                out[f"{name}.rep_recall"] = round(found / listed, 3)
         return out
 
 
+def check_labels(labels: Any, origin: str) -> list[dict[str, Any]]:
+    """The labels, checked before any clip is analysed: InputError naming the entry and key
+    for anything score_clip could not read."""
+    if not isinstance(labels, list):
+        raise InputError(f"{origin}: expected a list of clips, got {type(labels).__name__}")
+
+    def bad(i: int, what: str) -> InputError:
+        return InputError(f"{origin}: clip {i}: {what}")
+
+    def number(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    for i, label in enumerate(labels, start=1):
+        if not isinstance(label, dict):
+            raise bad(i, "expected an object")
+        if not isinstance(label.get("file"), str) or not label["file"].strip():
+            raise bad(i, "'file' must name the clip")
+        for key in ("view", "exercise"):
+            if key in label and not isinstance(label[key], str):
+                raise bad(i, f"'{key}' must be text")
+        reps = label.get("reps")
+        if reps is not None and not (isinstance(reps, int) and not isinstance(reps, bool)):
+            raise bad(i, f"'reps' must be a whole number, got {reps!r}")
+        if reps is not None and reps < 0:
+            raise bad(i, f"'reps' must be >= 0, got {reps}")
+        windows = label.get("rep_windows") or []
+        if not isinstance(windows, list) or not all(
+            isinstance(w, list) and len(w) == 2 and all(map(number, w)) and w[0] <= w[1]
+            for w in windows
+        ):
+            raise bad(i, "'rep_windows' must be a list of [start_s, end_s] pairs")
+        faults = label.get("faults", {})
+        if not isinstance(faults, dict) or not all(isinstance(v, str) for v in faults.values()):
+            raise bad(i, "'faults' must map a fault type to a word such as present or absent")
+        fault_reps = label.get("fault_reps") or {}
+        if not isinstance(fault_reps, dict) or not all(
+            isinstance(v, list) and all(isinstance(n, int) for n in v) for v in fault_reps.values()
+        ):
+            raise bad(i, "'fault_reps' must map a fault type to a list of rep numbers")
+        for key in list(faults) + list(fault_reps):
+            if key not in FAULT_TYPES:
+                raise bad(i, f"unknown fault type {key!r} ({', '.join(FAULT_TYPES)})")
+    return labels
+
+
 def _rep_of(t: float, windows: list[list[float]], slack: float = 0.3) -> int | None:
-    """1-based index of the labelled rep window holding time t (with a little slack)."""
-    for i, (a, b) in enumerate(windows, start=1):
-        if a - slack <= t <= b + slack:
-            return i
-    return None
+    """1-based index of the labelled rep window holding time t, or failing that the nearest one
+    within a little slack (windows of a quick set can lie closer than twice the slack)."""
+    dist = [max(a - t, t - b, 0.0) for a, b in windows]
+    if not dist or min(dist) > slack:
+        return None
+    return int(min(range(len(dist)), key=dist.__getitem__)) + 1
 
 
 def score_clip(label: dict[str, Any], report: dict[str, Any]) -> ClipResult:
@@ -150,10 +228,20 @@ def score_clip(label: dict[str, Any], report: dict[str, Any]) -> ClipResult:
     reps_found = sum(1 for r in report.get("reps", []) if r.get("complete", True))
     misplaced = []
     windows = label.get("rep_windows") or []
+    fault_reps = label.get("fault_reps") or {}
+    hit: dict[str, set[int]] = {k: set() for k in FAULT_TYPES}
     for f in report.get("faults", []):
-        allowed = (label.get("fault_reps") or {}).get(f["type"])
-        if allowed and _rep_of(f["peak_s"], windows) not in allowed:
+        rep = _rep_of(f["peak_s"], windows)
+        allowed = fault_reps.get(f["type"])
+        if allowed and rep not in allowed:
             misplaced.append(f"{f['type']}@{f['peak_s']:.1f}s")
+        elif rep is not None:
+            hit[f["type"]].add(rep)
+    rep_hits = {
+        k: (len(set(listed)), len(set(listed) & hit[k]))
+        for k, listed in fault_reps.items()
+        if listed and label.get("faults", {}).get(k) == "present" and k in hit
+    }
     return ClipResult(
         file=label["file"],
         view=label.get("view", ""),
@@ -166,6 +254,7 @@ def score_clip(label: dict[str, Any], report: dict[str, Any]) -> ClipResult:
         camera=report.get("view", {}).get("camera", ""),
         exercise_labelled=label.get("exercise", ""),
         exercise_found=(report.get("exercise") or {}).get("name", ""),
+        rep_hits=rep_hits,
     )
 
 
@@ -213,7 +302,17 @@ def table(ev: Evaluation) -> str:
     if ev.confident:
         lines.append("confident calls only (borderline calls dropped):")
         lines += [_score_line(name, s) for name, s in ev.confident.items()]
-    lines.append(f"rep count exact: {ev.reps_exact}/{ev.reps_scored}")
+    lines.append(
+        f"rep count exact: {ev.reps_exact}/{ev.reps_scored} "
+        f"(over-counted on {ev.reps_over} clips, under-counted on {ev.reps_under})"
+    )
+    for name in ev.faults:
+        listed, found = ev.rep_recall(name)
+        if listed:
+            lines.append(
+                f"per-rep recall, {name}: {found}/{listed} = {found / listed:.2f} "
+                "(labelled reps showing it, on clips whose labels list them)"
+            )
     lines.append(
         f"exercise told right: {ev.exercises_right}/{ev.exercises_scored} "
         "(by profile: a kettlebell deadlift is judged as a deadlift)"

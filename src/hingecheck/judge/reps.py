@@ -6,6 +6,11 @@ exactly one, the set-down at the end of a set has none, and a clip that stops mi
 incomplete one. Bottoms are peaks of hip flexion with a minimum prominence, which works as
 hysteresis: an angle hovering near any level can't add a rep, and a rep that stops short of
 lockout still counts, because it only has to rise by part of its range, not to a fixed level.
+
+Not every rise of the hips is a rep: a rep is a loaded pull, the bar carried past the knees to a
+standing top. A rise whose top is not standing (the trunk near horizontal: a plank, a crawl),
+or whose hands stay below the knees (rocking over a bar that stays on the floor, hands on the
+floor) is not one; nor is a pull the clip opened on after the bar had left the floor.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from hingecheck.config import RepConfig
+from hingecheck.judge.pull import PullCues
 from hingecheck.records import Rep, Signals
 from hingecheck.signals.filters import fill_gaps, frame_rate
 
@@ -32,19 +38,70 @@ def find_bottoms(flex: np.ndarray, fps: float, cfg: RepConfig) -> np.ndarray:
     return peaks - 1
 
 
-def opens_mid_pull(bottoms: np.ndarray, flex: np.ndarray, cfg: RepConfig) -> bool:
+def opens_mid_pull(bottoms: np.ndarray, flex: np.ndarray, t: np.ndarray, cfg: RepConfig) -> bool:
     """A clip that opens mid-pull has its first "bottom" at frame 0 but not at the lifter's
     depth: that pull is partial unless it is nearly as deep as the set's other bottoms (85 %),
-    or, with no other rep to compare, as deep as a set-up at the floor."""
+    or, with no other rep to compare, as deep as a set-up at the floor. A clip that opens with
+    the hips already extending at the speed of a pull, short of a floor set-up's depth, opened
+    after the bar left the floor (the other bottoms may be partial too: a jump cut)."""
     if bottoms.size == 0 or bottoms[0] != 0:
         return False
     others = flex[bottoms[1:]]
     depth = 0.85 * float(np.median(others)) if others.size else cfg.floor_start_deg
-    return bool(flex[0] < depth)
+    if flex[0] < depth:
+        return True
+    k = int(np.searchsorted(t, t[0] + 0.2))  # the clip's first 0.2 s
+    if k >= len(t) or not np.isfinite(flex[[0, k]]).all():
+        return False
+    rising = (flex[0] - flex[k]) / (t[k] - t[0])
+    return bool(rising > cfg.lift_off_speed_deg_s and flex[0] < cfg.floor_start_deg)
 
 
-def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
-    """Reps with start, bottom, top and end; the last is incomplete if the clip cuts its rise."""
+def is_pull(
+    signals: Signals,
+    flex: np.ndarray,
+    hands: np.ndarray | None,
+    bottom: int,
+    top: int,
+    cfg: RepConfig,
+) -> bool:
+    """Whether the rise from `bottom` to `top` is a pull to a standing top: the trunk upright
+    at the top, and the wrists, where the camera sees them, above the knees over the rise's
+    upper half (the bar carried up past the knees, not left on the floor)."""
+    lean = signals.trunk_lean[top]
+    if np.isfinite(lean) and abs(lean) > cfg.max_top_lean_deg:
+        return False
+    if hands is None:
+        return True
+    half = flex[bottom] - 0.5 * (flex[bottom] - flex[top])
+    upper = bottom + int(np.argmax(flex[bottom : top + 1] <= half))
+    rise = hands[upper : top + 1]
+    seen = np.isfinite(rise)
+    if not seen.any() or seen.mean() < cfg.min_hands_seen:
+        return True  # hidden behind plates or out of frame: the hips decide alone
+    return bool(np.max(rise[seen]) >= cfg.min_top_wrists_above_knees)
+
+
+def walks_off(
+    t: np.ndarray, hip_x: np.ndarray | None, top: int, until: int, cfg: RepConfig
+) -> bool:
+    """Whether the lifter walks away after the top (before the next bottom, within 3 s): a bar
+    can't be walked with, so standing up and walking off is standing up without it (after
+    setting it down), not a pull. The hips travel 0.1-0.6 trunk lengths across the picture
+    between a top and the next bottom on real sets (the hinge pushes them back)."""
+    if hip_x is None or cfg.walk_off_trunks <= 0 or not np.isfinite(hip_x[top]):
+        return False
+    stop = min(until, int(np.searchsorted(t, t[top] + 3.0)))
+    after = hip_x[top : stop + 1]
+    after = after[np.isfinite(after)]
+    return bool(after.size and np.max(np.abs(after - hip_x[top])) >= cfg.walk_off_trunks)
+
+
+def find_reps(signals: Signals, cfg: RepConfig, cues: PullCues | None = None) -> list[Rep]:
+    """Reps with start, bottom, top and end; the last is incomplete if the clip cuts its rise.
+
+    `cues`: the hands and the hips' travel (pull.py); None reads the hips' flexion alone (the
+    live window)."""
     t = signals.t
     n = len(t)
     if n < 3 or not np.isfinite(signals.hip_angle).any():
@@ -55,7 +112,15 @@ def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
     fps = frame_rate(t)
     bottoms = find_bottoms(flex, fps, cfg)
     end_margin = max(1, int(round(_END_MARGIN_S * fps)))
-    partial_first = opens_mid_pull(bottoms, flex, cfg)
+    partial_first = opens_mid_pull(bottoms, flex, t, cfg)
+    # Lying or in a plank: the trunk near horizontal with the thighs trailing behind it. On the
+    # feet the thigh never tilts far behind vertical (hips pushed through at a lean-back: 4-8
+    # deg), so a rise with this anywhere since the last top is floor work (a burpee), not a pull.
+    with np.errstate(invalid="ignore"):
+        lean = signals.trunk_lean
+        lying = (lean > cfg.max_top_lean_deg) & (lean - flex > cfg.lying_thigh_back_deg)
+    hands = cues.hands if cues is not None else None
+    hip_x = cues.hip_x if cues is not None else None
     reps: list[Rep] = []
     prev_top = 0
     for i, p in enumerate(bottoms):
@@ -69,7 +134,14 @@ def find_reps(signals: Signals, cfg: RepConfig) -> list[Rep]:
         around_top = slice(max(top_idx - end_margin, 0), top_idx + 2 * end_margin + 1)
         seen_top = signals.valid[around_top].all()
         short_top = flex[top_idx] > cfg.max_top_flexion_deg and seen_top
-        if rise < cfg.min_prominence_deg or short_top or not signals.valid[p]:
+        if (
+            rise < cfg.min_prominence_deg
+            or short_top
+            or not signals.valid[p]
+            or not is_pull(signals, flex, hands, int(p), int(top_idx), cfg)
+            or walks_off(t, hip_x, int(top_idx), int(hi), cfg)
+            or lying[prev_top : top_idx + 1].any()
+        ):
             prev_top = top_idx
             continue
         # Partial (judged, not counted): cut by the clip's end before lockout, or opened mid-pull.

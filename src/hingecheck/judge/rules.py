@@ -15,7 +15,7 @@ from scipy.special import ndtr
 from hingecheck.config import RoundingConfig, RulesConfig
 from hingecheck.faults import fault_kind
 from hingecheck.judge.events import depth_fraction, hysteresis, phase_of, rep_index, spans
-from hingecheck.records import Fault, Rep, Signals, View
+from hingecheck.records import Fault, Rep, Signals, View, is_borderline
 
 
 def confidence(fault_type: str, excess: float) -> float:
@@ -75,27 +75,36 @@ def _faults_from_mask(
     cfg: RulesConfig,
 ) -> list[Fault]:
     """Turn a per-frame fault mask into events, each at its worst moment (the highest value),
-    judged on the event's median reading."""
+    judged on the event's median reading.
+
+    Events are found within each rep: an event merged across the gap between two reps would
+    belong to neither (and its worst frame could fall between them, where no rep is).
+    """
     t = signals.t
-    owner = rep_index(len(t), reps)
-    mask = mask & (owner > 0)
-    by_index = {rep.index: rep for rep in reps}  # a window may hold reps 7..9 only
+    owner = rep_index(len(t), reps)  # where reps overlap by a frame, the later one owns it
     out: list[Fault] = []
-    for a, b in spans(mask, t, cfg.min_duration_s, cfg.merge_gap_s):
-        worst = a + int(np.nanargmax(value[a : b + 1]))
-        v = float(value[worst])
-        out.append(
-            _fault(
-                fault_type,
-                by_index[int(owner[worst])],
-                t,
-                (a, b),
-                worst,
-                v,
-                threshold,
-                float(np.nanmedian(value[a : b + 1])) - threshold,
+    for rep in reps:
+        lo, hi = max(rep.start, 0), min(rep.end, len(t) - 1)
+        if hi < lo:
+            continue
+        inside = mask[lo : hi + 1] & (owner[lo : hi + 1] == rep.index)
+        for a, b in spans(inside, t[lo : hi + 1], cfg.min_duration_s, cfg.merge_gap_s) + lo:
+            window = value[a : b + 1]
+            if not np.isfinite(window).any():  # nothing measured: no reading to report
+                continue
+            worst = int(a) + int(np.nanargmax(window))
+            out.append(
+                _fault(
+                    fault_type,
+                    rep,
+                    t,
+                    (int(a), int(b)),
+                    worst,
+                    float(value[worst]),
+                    threshold,
+                    float(np.nanmedian(window)) - threshold,
+                )
             )
-        )
     return out
 
 
@@ -127,13 +136,39 @@ def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesCon
         # spine (measured on real clips): abstain rather than guess.
         return []
     bow, bent, p75 = rounding_reading(signals, reps, c)
-    on = hysteresis(bow, c.threshold, c.release) & bent
+    faults = _rounded_reps(bow, bent, p75, c.threshold, c, signals, reps, cfg)
+    # Hysteresis over the set, as over the frames: once this lifter has rounded clearly (a call
+    # that is not borderline), the fault stays called on the set's other reps while they read
+    # above the release level. A lifter repeats one movement pattern; the clear reps are the
+    # same back, shirt and camera, and rounding builds and eases over a set rather than coming
+    # and going. Those calls keep the onset threshold's confidence (borderline, as they are).
+    if any(not is_borderline(f.confidence) for f in faults):
+        called = {f.rep for f in faults}
+        rest = [r for r in reps if r.index not in called]
+        p75_rest = np.array([p for r, p in zip(reps, p75, strict=True) if r.index not in called])
+        faults += _rounded_reps(bow, bent, p75_rest, c.release, c, signals, rest, cfg)
+    return faults
+
+
+def _rounded_reps(
+    bow: np.ndarray,
+    bent: np.ndarray,
+    p75: np.ndarray,
+    onset: float,
+    c: RoundingConfig,
+    signals: Signals,
+    reps: list[Rep],
+    cfg: RulesConfig,
+) -> list[Fault]:
+    """Rounding events on the reps whose bent-over reading reaches `onset` (judged, for
+    confidence, against the threshold)."""
+    on = hysteresis(bow, onset, min(c.release, onset)) & bent
     # The rep as a whole must read rounded: the 75th percentile of its bent-over frames is the
     # measure the threshold was set on (real clips); a brief blip (an arm or plate crossing the
     # outline) does not lift it.
     owner = rep_index(len(bow), reps)
     for rep, level in zip(reps, p75, strict=True):
-        if not level >= c.threshold:  # NaN too: nothing to read
+        if not level >= onset:  # NaN too: nothing to read
             on[owner == rep.index] = False
     return _faults_from_mask("lumbar_rounding", on, bow, c.threshold, signals, reps, cfg)
 
@@ -321,5 +356,8 @@ def judge(signals: Signals, reps: list[Rep], view: View, cfg: RulesConfig) -> li
     """All faults, in time order; nothing when the view can't be judged."""
     if not view.judged or not reps:
         return []
-    faults = [f for rule in RULES for f in rule(signals, reps, view, cfg)]
+    # The view decides which faults it can carry (judge/view.py); the rest abstain.
+    faults = [
+        f for rule in RULES for f in rule(signals, reps, view, cfg) if f.type not in view.not_judged
+    ]
     return sorted(faults, key=lambda f: (f.start_s, f.type))

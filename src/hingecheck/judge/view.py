@@ -5,12 +5,35 @@ from __future__ import annotations
 import numpy as np
 
 from hingecheck.config import ViewConfig
+from hingecheck.faults import FAULT_TYPES
 from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER, Signals, Track, View
 from hingecheck.signals.filters import frame_rate
 from hingecheck.signals.kinematics import pixel_points
 
-FRONT_REASON = "camera faces the lifter: film from the side to judge back and hips"
+FRONT_REASON = (
+    "camera faces the lifter: film from the side to judge back and hips (reps are counted)"
+)
 NOBODY_REASON = "no one in view: film the whole lifter from the side"
+# Why a fault is not judged from an oblique camera.
+OBLIQUE_NOT_JUDGED = {
+    # Measured on real clips: the traced edge is the trapezius or the trunk's side, not the spine.
+    "lumbar_rounding": "from an angle the outline traced is the side of the trunk, not the spine",
+    # A lean back projects shortened by the cosine of the camera's angle (10 deg reads 7 at 45),
+    # while the hip landmark's error under the hands and bar (5-8 deg from the side) does not
+    # shrink, and the back's outline that corrects it from the side is not the back here.
+    "lockout_hyperextension": "from an angle a lean back reads shortened while the hip "
+    "landmark's error under the bar does not: a lean can't be told from a tall lockout",
+}
+
+
+def not_judged(camera: str) -> dict[str, str]:
+    """The faults a camera position can't carry, each with the reason."""
+    if camera == "oblique":
+        return dict(OBLIQUE_NOT_JUDGED)
+    if camera in ("front", "unknown"):
+        reason = FRONT_REASON if camera == "front" else NOBODY_REASON
+        return {key: reason for key in FAULT_TYPES}
+    return {}
 
 
 def apparent_width(track: Track) -> np.ndarray:
@@ -40,7 +63,7 @@ def classify_view(track: Track, signals: Signals, cfg: ViewConfig) -> View:
     """Judge the camera from upright frames (bent over, any view foreshortens the trunk)."""
     n = len(track)
     if n == 0 or track.present.mean() < cfg.min_present_share:
-        return View("unknown", signals.side, False, NOBODY_REASON)
+        return View("unknown", signals.side, False, NOBODY_REASON, not_judged("unknown"))
     width = apparent_width(track)
     upright = np.abs(signals.trunk_lean) < cfg.upright_max_lean
     sample = width[upright & np.isfinite(width)]
@@ -50,9 +73,9 @@ def classify_view(track: Track, signals: Signals, cfg: ViewConfig) -> View:
     if sample.size < cfg.min_upright_s * frame_rate(track.t):
         sample = width[np.isfinite(width)]
     if sample.size == 0:
-        return View("unknown", signals.side, False, NOBODY_REASON)
+        return View("unknown", signals.side, False, NOBODY_REASON, not_judged("unknown"))
     w = float(np.median(sample))
     if w >= cfg.front_min_width:
-        return View("front", signals.side, False, FRONT_REASON)
+        return View("front", signals.side, False, FRONT_REASON, not_judged("front"))
     camera = "side" if w <= cfg.side_max_width else "oblique"
-    return View(camera, signals.side, True, "")
+    return View(camera, signals.side, True, "", not_judged(camera))

@@ -1,8 +1,12 @@
-"""Every file an analysis writes, in one place: the output folder checked, then each writer."""
+"""Every file an analysis writes, in one table: the output folder checked, then each writer.
+
+A new output format is a writer and a row in OUTPUTS."""
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +14,10 @@ from hingecheck.errors import InputError
 
 if TYPE_CHECKING:
     from hingecheck.pipeline import Analysis
+
+# The writers are imported in each row's function: the output folder is checked here at
+# start-up, before the pose model, and the writers' imports (scipy through the rep events)
+# are not needed until the model is done (pipeline.preload_judge loads them meanwhile).
 
 
 def prepare_out_dir(out: Path) -> Path:
@@ -23,30 +31,67 @@ def prepare_out_dir(out: Path) -> Path:
     return out
 
 
+def _json(result: Analysis, video: Path, path: Path, progress: bool) -> None:
+    from hingecheck.outputs.writers import write_json
+
+    write_json(result.report, path)
+
+
+def _csv(result: Analysis, video: Path, path: Path, progress: bool) -> None:
+    from hingecheck.outputs.writers import write_csv
+
+    write_csv(result.signals, result.report, path)
+
+
+def _srt(result: Analysis, video: Path, path: Path, progress: bool) -> None:
+    from hingecheck.outputs.writers import write_srt
+
+    write_srt(result.report, path)
+
+
+def _video(result: Analysis, video: Path, path: Path, progress: bool) -> None:
+    from hingecheck.outputs.video import render_video  # OpenCV drawing: loaded when asked
+
+    render_video(video, result, path, progress=progress)
+
+
+def _review(result: Analysis, video: Path, path: Path, progress: bool) -> None:
+    from hingecheck.outputs.review import write_review
+
+    write_review(result, video, path.parent, path.name.removesuffix(".html"))
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file an analysis writes, as `<stem><suffix>` in the output folder."""
+
+    key: str
+    suffix: str
+    what: str
+    write: Callable[[Analysis, Path, Path, bool], None]  # (result, video, path, progress)
+    optional: bool = False  # the annotated video: skipped with --no-video
+
+
+# In writing order: the review page comes after the annotated video, which it shows if present.
+OUTPUTS: tuple[Output, ...] = (
+    Output("json", ".json", "the report (schema hingecheck.report/1)", _json),
+    Output("csv", ".csv", "one row per frame: angles, rep, phase, faults", _csv),
+    Output("srt", ".srt", "the faults as timed captions", _srt),
+    Output("video", ".annotated.mp4", "the annotated video", _video, optional=True),
+    Output("html", ".html", "the trainer's review page", _review),
+)
+
+
 def write_outputs(
     result: Analysis, video: Path, out: Path, *, with_video: bool, progress: bool
 ) -> dict[str, Path]:
     """Write every output for one analysis; each file appears only once complete."""
-    # Imported here: the output folder is checked (prepare_out_dir) at start-up, before the
-    # pose model, and the writers' imports (scipy through the rep events) are not needed then.
-    from hingecheck.outputs.writers import write_csv, write_json, write_srt
-
-    stem = video.stem
-    paths = {
-        "json": out / f"{stem}.json",
-        "csv": out / f"{stem}.csv",
-        "srt": out / f"{stem}.srt",
-    }
-    write_json(result.report, paths["json"])
-    write_csv(result.signals, result.report, paths["csv"])
-    write_srt(result.report, paths["srt"])
-    if with_video:
-        from hingecheck.outputs.video import render_video
-
-        paths["video"] = out / f"{stem}.annotated.mp4"
-        render_video(video, result, paths["video"], progress=progress)
-    from hingecheck.outputs.review import write_review
-
-    paths["html"] = write_review(result, video, out, stem)
+    paths: dict[str, Path] = {}
+    for output in OUTPUTS:
+        if output.optional and not with_video:
+            continue
+        path = out / f"{video.stem}{output.suffix}"
+        output.write(result, video, path, progress)
+        paths[output.key] = path
     result.outputs.update(paths)
     return paths

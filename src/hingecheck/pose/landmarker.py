@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from hingecheck.config import PoseConfig
 
 MODEL_NAME = "pose_landmarker_full.task"
+# A PoseLandmarker .task bundle is an uncompressed zip of these two TFLite models.
+BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 
 
 def default_model_path() -> Path:
@@ -39,6 +42,31 @@ def default_model_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[3] / "models" / MODEL_NAME
+
+
+def check_model(path: str | Path) -> Path:
+    """Refuse, before any work, a model file that is missing or not a pose bundle (MediaPipe
+    itself would print a native traceback, or abort): InputError on one line."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"pose model not found: {path}")
+    if not path.is_file():
+        raise InputError(f"pose model {path} is a folder, not a .task file")
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            members = {i.filename: i for i in bundle.infolist()}
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a zip bundle"
+        raise InputError(f"{path} is not a PoseLandmarker .task bundle ({why})") from None
+    missing = [m for m in BUNDLE_MEMBERS if m not in members]
+    if missing:
+        raise InputError(f"{path} is not a PoseLandmarker .task bundle (no {missing[0]} in it)")
+    if any(members[m].compress_type != zipfile.ZIP_STORED for m in BUNDLE_MEMBERS):
+        raise InputError(
+            f"{path}: the bundle's models are compressed (MediaPipe reads them "
+            "only stored; re-zip with zip -0)"
+        )
+    return path
 
 
 @contextlib.contextmanager
@@ -172,9 +200,8 @@ class PoseEstimator:
         model_path: str | Path | None = None,
         settings: FollowSettings | None = None,
     ) -> None:
-        path = Path(model_path) if model_path else default_model_path()
-        if not path.is_file():
-            raise InputError(f"pose model not found: {path}")
+        path = check_model(model_path if model_path else default_model_path())
+        self._path = path
         self.settings = s = settings or FollowSettings()
         if s.follow not in ("track", "detect"):
             raise InputError(f"pose.follow must be 'track' or 'detect' (got {s.follow!r})")
@@ -195,8 +222,28 @@ class PoseEstimator:
         self._next_redetect = -np.inf
         self._people = 1
         self._last_ms = -1
+        self._offset_ms = 0
         self._last_center: np.ndarray | None = None
         self._last: tuple[float, np.ndarray] | None = None  # (t, frame landmarks) when tracked
+
+    def matches(self, model_path: str | Path, settings: FollowSettings) -> bool:
+        """Whether this estimator was built with these settings (so it can be reused)."""
+        return (self._path, self.settings) == (Path(model_path), settings)
+
+    def restart(self) -> None:
+        """Start a new video with the model already loaded (a batch worker reuses it).
+
+        The landmarker needs increasing timestamps, so the next video's times are shifted past
+        the last one by a second: a gap that long makes its tracker look afresh (measured: the
+        landmarks then equal a new estimator's), and in "track" mode the next frame is
+        detected afresh anyway. Who was followed, and where, is forgotten.
+        """
+        self._offset_ms = self._last_ms + 1000
+        self._crop = None
+        self._next_check = self._next_redetect = -np.inf
+        self._people = 1
+        self._last_center = None
+        self._last = None
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -213,7 +260,8 @@ class PoseEstimator:
         self._landmarker = self._census = None
 
     def _stamp(self, t: float) -> int:
-        ms = max(int(round(t * 1000.0)), self._last_ms + 1)  # the API needs increasing ms
+        # The API needs increasing ms; after a restart the clock is shifted past the last video.
+        ms = max(self._offset_ms + int(round(t * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
         return ms
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from .motion import LEFT, RIGHT, SPINE_T, Motion, body_2d
+from .motion import HALF_WIDTH, LEFT, RIGHT, SPINE_T, Motion, body_2d
 
 SKIN = (222, 170, 138)
 SHIRT = (28, 128, 176)
@@ -200,12 +200,15 @@ def draw_arm(
     paint(img, SHIRT, [("capsule", shoulder, end, 0.037 * u, 0.032 * u)], dim)
 
 
-def torso_outline(spine: np.ndarray, back: np.ndarray, u: float, bow: float) -> np.ndarray:
+def torso_outline(
+    spine: np.ndarray, back: np.ndarray, u: float, bow: float, widen: float = 0.0
+) -> np.ndarray:
     """Closed torso polygon around the spine midline (back side first, t ascending); a rounded
-    lifter's pelvis tucks (flatter buttocks) as the bow grows."""
+    lifter's pelvis tucks (flatter buttocks) as the bow grows. ``widen`` (body heights) adds to
+    both sides: the trunk's width seen from a camera turned toward the lifter's front."""
     tuck = np.where(SPINE_T < 0.1, 1.0 - 2.0 * bow, 1.0)
-    wb = np.interp(SPINE_T, *BACK_W) * tuck * u
-    wf = np.interp(SPINE_T, *FRONT_W) * u
+    wb = (np.interp(SPINE_T, *BACK_W) * tuck + widen) * u
+    wf = (np.interp(SPINE_T, *FRONT_W) + widen) * u
     return np.concatenate([spine + wb[:, None] * back, (spine - wf[:, None] * back)[::-1]])
 
 
@@ -262,6 +265,15 @@ def render_frames(
     near, far = (LEFT, RIGHT) if facing == 1 else (RIGHT, LEFT)
     arm_i, leg_i = [5, 6, 7], [11, 12, 13, 14, 15]  # positions in LEFT/RIGHT
     k = len(SPINE_T)
+    n = motion.n_frames
+    holding = np.ones(n, bool) if motion.holding is None else np.asarray(motion.holding, bool)
+    yaw = np.radians(motion.camera_yaw_deg)
+    widen = float(np.sin(yaw) * HALF_WIDTH[5:12].mean()) * 0.8  # shoulders to hips
+    # The resting bell's handle (pixels): where the hands let go of it, on the floor.
+    rest = np.tile(
+        [foot[0] + facing * motion.bell_x * np.cos(yaw) * u, foot[1] - motion.bell_grip_h * u],
+        (n, 1),
+    )
     for i in range(motion.n_frames):
         img = bg.copy()
         p, spine, back = body.landmarks[i], body.spine[i], body.back_normal[i]
@@ -272,10 +284,13 @@ def render_frames(
         shoulder, elbow, wrist = p[far[arm_i]]
         draw_arm(img, shoulder, elbow, wrist, u, dim=0.72)
         draw_leg(img, p[far[leg_i]], u, back, dim=0.72)
-        draw_kettlebell(img, p[[15, 16]].mean(0), p[[13, 14]].mean(0), u)
+        if holding[i]:
+            draw_kettlebell(img, p[[15, 16]].mean(0), p[[13, 14]].mean(0), u)
+        else:  # resting on the floor where it was set down
+            draw_kettlebell(img, rest[i], rest[i] - [0.0, 0.1 * u], u)
         ear = p[[7, 8]].mean(0)
         paint(img, SKIN, [("capsule", spine[-2] + 0.01 * u * back, ear, 0.03 * u, 0.028 * u)])
-        torso = torso_outline(spine, back, u, float(motion.lumbar_bow[i]))
+        torso = torso_outline(spine, back, u, float(motion.lumbar_bow[i]), widen)
         paint(img, SHORTS, [("poly", torso)])
         top = SPINE_T >= 0.24  # the shirt hem sits a quarter of the way up from the hips
         shirt = np.concatenate([torso[:k][top], torso[k:][::-1][top][::-1]])

@@ -56,6 +56,13 @@ class Motion:
     lumbar_bow: np.ndarray
     reps: list[dict] = field(default_factory=list)
     faults: list[dict] = field(default_factory=list)
+    # Scenes beyond a set in place (synth.scenes); None keeps the plain set.
+    shift_x: np.ndarray | None = None  # the whole figure moved forward, body heights (walking)
+    holding: np.ndarray | None = None  # bool: the bell is in the hands (else it rests)
+    gripping: np.ndarray | None = None  # bool: the hands are on the resting bell (set-up)
+    bell_x: float = 0.0  # where the bell rests on the floor, body heights forward of the feet
+    bell_grip_h: float = MIN_WRIST_H  # the resting bell's handle (wrists), body heights up
+    camera_yaw_deg: float = 0.0  # 0: camera at the lifter's side; 45: half way to the front
 
     @property
     def n_frames(self) -> int:
@@ -173,6 +180,8 @@ def hinge_motion(
             faults.append(("lockout_hyperextension", in_rep & (motion.trunk_incl_deg <= -10.0)))
         names = []
         for name, mask in faults:
+            if not mask.any():  # a top held for no time falls between two frames: no fault
+                continue
             s0, s1 = _span(t, mask)
             motion.faults.append({"type": name, "rep": i + 1, "start_s": s0, "end_s": s1})
             names.append(name)
@@ -187,6 +196,22 @@ def hinge_motion(
             }
         )
     return motion
+
+
+# Half the body's width at each paired landmark (LEFT/RIGHT order: eyes and ears ~0.04,
+# mouth 0.03, shoulders to hands 0.13, hips 0.09, knees to feet 0.07, of height): how far the
+# two sides spread apart seen from a camera turned toward the lifter's front.
+HALF_WIDTH = np.array(
+    [0.03, 0.04, 0.04, 0.05, 0.03, 0.13, 0.14, 0.14, 0.14, 0.14, 0.14, 0.09, 0.07, 0.07, 0.07,
+     0.07]
+)  # fmt: skip
+
+
+def _shift(motion: Motion) -> np.ndarray:
+    """The figure's forward travel per frame (body heights), zeros for a set in place."""
+    if motion.shift_x is None:
+        return np.zeros(motion.n_frames)
+    return np.asarray(motion.shift_x, dtype=np.float64)
 
 
 @dataclass
@@ -206,17 +231,39 @@ def bow_profile(t: np.ndarray) -> np.ndarray:
     return np.sin(np.pi * u) ** 2
 
 
-def _arm(shoulder: np.ndarray, back: float) -> tuple[np.ndarray, np.ndarray]:
+def _arm(
+    shoulder: np.ndarray, back: float, grip: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Elbow and wrist of an arm hanging straight down under the load. Where straight arms would
-    put the weight below MIN_WRIST_H, the elbows bend backwards instead of the weight sinking."""
+    put the weight below MIN_WRIST_H, the elbows bend backwards instead of the weight sinking.
+    Where ``grip`` (N, 2) is finite the hands hold it (a bell resting on the floor), as far as
+    the arms reach."""
     reach = UPPER_ARM + FOREARM
     wrist = shoulder.copy()
     wrist[:, 1] = np.maximum(shoulder[:, 1] - reach, MIN_WRIST_H)
-    dist = np.clip(shoulder[:, 1] - wrist[:, 1], 1e-6, reach)
-    # Law of cosines: distance along the shoulder->wrist line to the elbow and its sideways offset.
+    if grip is not None:
+        on = np.isfinite(grip).all(axis=1)
+        d = grip - shoulder
+        dist = np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
+        held = shoulder + d * np.minimum(1.0, 0.999 * reach / dist)
+        wrist[on] = held[on]
+    if grip is None:
+        dist = np.clip(shoulder[:, 1] - wrist[:, 1], 1e-6, reach)
+        # Law of cosines: distance along the shoulder->wrist line to the elbow and its sideways
+        # offset.
+        along = (UPPER_ARM**2 - FOREARM**2 + dist**2) / (2 * dist)
+        side = np.sqrt(np.maximum(UPPER_ARM**2 - along**2, 0.0))
+        elbow = np.stack([shoulder[:, 0] + back * side, shoulder[:, 1] - along], axis=1)
+        return elbow, wrist
+    # The same in the shoulder->wrist line's own frame (the hands may be ahead of the shoulder).
+    d = wrist - shoulder
+    dist = np.clip(np.linalg.norm(d, axis=1), 1e-6, reach)
+    u = d / dist[:, None]
+    n = np.stack([-u[:, 1], u[:, 0]], axis=1)
+    n *= np.where(n[:, :1] * back >= 0, 1.0, -1.0)  # the elbow bends toward the back
     along = (UPPER_ARM**2 - FOREARM**2 + dist**2) / (2 * dist)
     side = np.sqrt(np.maximum(UPPER_ARM**2 - along**2, 0.0))
-    elbow = np.stack([shoulder[:, 0] + back * side, shoulder[:, 1] - along], axis=1)
+    elbow = shoulder + along[:, None] * u + side[:, None] * n
     return elbow, wrist
 
 
@@ -256,7 +303,12 @@ def body_2d(
     up = np.stack([np.sin(phi), np.cos(phi)], axis=1)
     fwd = np.stack([np.cos(phi), -np.sin(phi)], axis=1)
     ear = shoulder + 0.105 * up + 0.005 * fwd
-    elbow, wrist = _arm(shoulder, -1.0)
+    grip = None
+    if motion.gripping is not None:
+        grip = np.full((n, 2), np.nan)
+        handle = np.stack([motion.bell_x - _shift(motion), np.full(n, motion.bell_grip_h)], axis=1)
+        grip[motion.gripping] = handle[motion.gripping]
+    elbow, wrist = _arm(shoulder, -1.0, grip)
     hand = (wrist - elbow) / np.linalg.norm(wrist - elbow, axis=1, keepdims=True)
     fwd_x = np.array([1.0, 0.0])
 
@@ -286,8 +338,24 @@ def body_2d(
     # Near = the lifter's left side when facing +x; the two sides are offset a little apart.
     off = np.array([0.012, 0.008]) / 2  # half of the far-minus-near offset (forward, up)
     near, far = (LEFT, RIGHT) if facing == 1 else (RIGHT, LEFT)
-    pts[:, near] -= off
-    pts[:, far] += off
+    yaw = np.radians(motion.camera_yaw_deg)
+    if yaw:
+        # A camera turned toward the lifter's front: depth foreshortens, and the two sides
+        # spread apart by the body's width (the far side toward the lifter's front).
+        pts[..., 0] *= np.cos(yaw)
+        spine = spine.copy()
+        spine[..., 0] *= np.cos(yaw)
+        spread = np.zeros((len(LEFT), 2))
+        spread[:, 0] = np.sin(yaw) * HALF_WIDTH
+        pts[:, near] -= off + spread
+        pts[:, far] += off + spread
+    else:
+        pts[:, near] -= off
+        pts[:, far] += off
+    shift = _shift(motion)
+    if motion.shift_x is not None:
+        pts[..., 0] += shift[:, None]
+        spine = spine + np.stack([shift, np.zeros(n)], axis=1)[:, None, :]
 
     def to_px(p: np.ndarray) -> np.ndarray:
         out = np.empty_like(p)

@@ -43,6 +43,15 @@ class Frame:
         self._fast = fast
         self._rgb: np.ndarray | None = None
 
+    @classmethod
+    def from_rgb(cls, index: int, t: float, rgb: np.ndarray) -> Frame:
+        """A frame whose pixels are already RGB at their final size (a camera's)."""
+        frame = cls.__new__(cls)
+        frame.index, frame.t, frame.colorspace = index, t, 2
+        frame._source, frame._rotation, frame._max_side, frame._fast = None, 0, None, False
+        frame._rgb = np.ascontiguousarray(rgb)
+        return frame
+
     @property
     def rgb(self) -> np.ndarray:
         """(H, W, 3) uint8, C-contiguous (MediaPipe silently fails on strided rows)."""

@@ -1,0 +1,314 @@
+"""The cluster engine: a pool of Ray actors on an existing cluster, each holding a loaded model.
+
+Sets go to idle actors only (a set per actor at a time; `run` bounds how many are queued), so
+a 10,000-line manifest is never submitted at once. An actor that can see the set's video on
+its own disk (same size and modification time as the driver sees) works there and writes the
+outputs in place; one that can't (a node without the shared disk) gets the video's bytes
+through Ray's object store and sends the outputs back for the driver to write. An actor that
+dies (even in native code) fails its one set and is replaced by a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hingecheck.batch.jobs import SetJob, SetResult, failed
+from hingecheck.batch.resume import staging_dir
+from hingecheck.batch.worker import SetAnalyzer, analyze_set, analyze_shipped, place_shipped
+from hingecheck.errors import InputError
+from hingecheck.version import __version__
+from hingecheck.video.source import check_video_path
+
+READY_TIMEOUT_S = 180.0  # actors load the model at start; a full cluster never places them
+
+
+class SetActor:
+    """One Ray worker process holding a loaded pose model for its whole life."""
+
+    def __init__(self, model: str | None) -> None:
+        self.analyzer = SetAnalyzer(Path(model) if model else None)
+        self.analyzer.warm()
+
+    def hello(self) -> dict[str, Any]:
+        """Who this actor is: its process, node and hingecheck version."""
+        return {"pid": os.getpid(), "host": socket.gethostname(), "version": __version__}
+
+    def analyze(self, job: SetJob, size: int, mtime_ns: int) -> tuple[Any, ...]:
+        """Analyse the set in place, or ("ship",) when this node can't see the driver's file
+        or can't write its output folder."""
+        try:
+            st = job.video.stat()
+            seen = (st.st_size, st.st_mtime_ns) == (size, mtime_ns)
+        except OSError:
+            seen = False
+        folder = job.out_dir
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not seen or not os.access(folder, os.W_OK):
+            return ("ship",)
+        return ("done", analyze_set(job, self.analyzer))
+
+    def analyze_shipped(self, job: SetJob, data: bytes, rel: str) -> tuple[Any, ...]:
+        result, files = analyze_shipped(job, data, rel, self.analyzer)
+        return ("shipped", result, files)
+
+
+@dataclass
+class _Slot:
+    """One actor and what the driver knows of it."""
+
+    actor: Any
+    pid: int = 0
+    ship: bool = False  # its node can't see the driver's disk: send it the video
+    busy: SetJob | None = None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def connect(address: str) -> bool:
+    """Join the cluster at `address` ("auto" or host:port); True when this call joined it
+    (so closing the engine leaves it). InputError, on one line, when it can't."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError(
+            "--ray needs Ray: pip install 'hingecheck[ray]' (the same Ray version as the cluster)"
+        ) from None
+    if ray.is_initialized():  # the embedding application joined already
+        return False
+    if address != "auto":
+        host, _, port = address.rpartition(":")
+        host = host.removeprefix("ray://")
+        if not host or not port.isdigit():
+            raise InputError(f"--ray: expected auto or HOST:PORT, got {address!r}")
+        try:  # Ray itself retries an unreachable address for minutes
+            socket.create_connection((host, int(port)), timeout=5.0).close()
+        except OSError as exc:
+            raise InputError(
+                f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}"
+            ) from None
+    try:
+        ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
+    except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; each is one line here
+        text = _first_line(exc)
+        if "mismatch" in str(exc).lower():
+            raise InputError(
+                f"Ray version mismatch with the cluster at {address}: this side has Ray "
+                f"{ray.__version__}: {text}"
+            ) from None
+        raise InputError(f"cannot join the Ray cluster at {address}: {text}") from None
+    return True
+
+
+class RayEngine:
+    """Sets run on `workers` actors on a Ray cluster (default: one per CPU it has)."""
+
+    def __init__(
+        self,
+        address: str,
+        workers: int | None = None,
+        model: Path | None = None,
+        ship: bool = False,
+    ) -> None:
+        import ray
+
+        self._ray = ray
+        self._joined = connect(address)
+        self.model = Path(model) if model else None
+        self._ship_all = ship
+        try:
+            cpus = int(ray.cluster_resources().get("CPU", 1))
+            self.workers = max(1, workers or cpus)
+            self._cls = ray.remote(num_cpus=1, max_restarts=0)(SetActor)
+            self._slots = [_Slot(self._new_actor()) for _ in range(self.workers)]
+            self._greet(self._slots)
+        except BaseException:
+            self._leave()
+            raise
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._queue: deque[tuple[SetJob, Future[SetResult]]] = deque()
+        self._running: dict[Any, tuple[_Slot, SetJob, Future[SetResult]]] = {}
+        self._closing = False
+        self._thread = threading.Thread(target=self._loop, name="hingecheck-ray", daemon=True)
+        self._thread.start()
+
+    def _new_actor(self) -> Any:
+        return self._cls.remote(str(self.model) if self.model else None)
+
+    def _greet(self, slots: list[_Slot]) -> None:
+        """Wait for the actors to load the model; refuse a cluster running another version."""
+        ray = self._ray
+        try:
+            infos = ray.get([s.actor.hello.remote() for s in slots], timeout=READY_TIMEOUT_S)
+        except ray.exceptions.GetTimeoutError:
+            raise InputError(
+                f"the Ray cluster did not start {len(slots)} workers within "
+                f"{READY_TIMEOUT_S:.0f} s (too few free CPUs? use --workers)"
+            ) from None
+        except ray.exceptions.RayError as exc:
+            raise InputError(f"the Ray workers could not start: {_first_line(exc)}") from None
+        for slot, info in zip(slots, infos, strict=True):
+            if info["version"] != __version__:
+                raise InputError(
+                    f"hingecheck version mismatch: {__version__} here, {info['version']} on "
+                    f"the cluster's node {info['host']} (install the same version there)"
+                )
+            slot.pid = int(info["pid"])
+
+    def worker_pids(self) -> list[int]:
+        """The actors' process ids (on their own nodes)."""
+        return [s.pid for s in self._slots]
+
+    def submit(self, job: SetJob) -> Future[SetResult]:
+        """Queue one set for the next idle actor; the future never raises."""
+        fut: Future[SetResult] = Future()
+        with self._lock:
+            if self._closing:
+                fut.set_result(failed(job, "the engine is closed"))
+                return fut
+            self._queue.append((job, fut))
+        self._wake.set()
+        return fut
+
+    def _start(self, slot: _Slot, job: SetJob, fut: Future[SetResult]) -> None:
+        try:
+            check_video_path(job.video)
+            st = job.video.stat()
+            if slot.ship or self._ship_all:
+                staging = staging_dir(job, "x")
+                rel = os.path.relpath(job.video.resolve(), staging.resolve())
+                ref = slot.actor.analyze_shipped.remote(job, job.video.read_bytes(), rel)
+            else:
+                ref = slot.actor.analyze.remote(job, st.st_size, st.st_mtime_ns)
+        except InputError as exc:
+            fut.set_result(failed(job, str(exc)))
+            return
+        except OSError as exc:
+            fut.set_result(failed(job, f"cannot read {job.video}: {exc.strerror or exc}"))
+            return
+        slot.busy = job
+        self._running[ref] = (slot, job, fut)
+
+    def _finish(self, ref: Any) -> None:
+        ray = self._ray
+        slot, job, fut = self._running.pop(ref)
+        slot.busy = None
+        try:
+            value = ray.get(ref)
+        except ray.exceptions.RayActorError as exc:
+            fut.set_result(failed(job, f"the worker died while analysing this set ({_why(exc)})"))
+            self._replace(slot)
+            return
+        except ray.exceptions.RayError as exc:
+            fut.set_result(failed(job, f"{type(exc).__name__}: {_first_line(exc)}"))
+            return
+        if value[0] == "ship":  # this actor's node can't see the file: send it, to this one
+            slot.ship = True
+            self._start(slot, job, fut)
+            return
+        result: SetResult = value[1]
+        if value[0] == "shipped" and result.status != "failed":
+            try:
+                place_shipped(job, value[2])
+            except (OSError, InputError) as exc:
+                result = failed(job, f"cannot write the outputs to {job.out_dir}: {exc}")
+        fut.set_result(result)
+
+    def _replace(self, slot: _Slot) -> None:
+        with contextlib.suppress(Exception):  # already gone
+            self._ray.kill(slot.actor, no_restart=True)
+        slot.actor, slot.ship = self._new_actor(), False
+        try:
+            self._greet([slot])
+        except InputError as exc:  # the cluster lost room for it: one worker fewer
+            logging.getLogger(__name__).warning("a Ray worker was not replaced: %s", exc)
+            self._slots.remove(slot)
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                idle = [s for s in self._slots if s.busy is None]
+                while idle and self._queue:
+                    job, fut = self._queue.popleft()
+                    if fut.set_running_or_notify_cancel():
+                        self._start(idle.pop(), job, fut)
+                if self._closing and not self._queue and not self._running:
+                    return
+                if not self._slots and self._queue:  # every worker lost and not replaced
+                    while self._queue:
+                        job, fut = self._queue.popleft()
+                        fut.set_result(failed(job, "no Ray worker is left to run this set"))
+                running = list(self._running)
+            if running:
+                ready, _ = self._ray.wait(running, num_returns=1, timeout=0.2)
+                with self._lock:
+                    for ref in ready:
+                        self._finish(ref)
+            else:
+                self._wake.wait(0.2)
+                self._wake.clear()
+
+    def close(self) -> None:
+        """Let submitted sets finish, then end the actors (and leave the cluster)."""
+        with self._lock:
+            self._closing = True
+        self._wake.set()
+        self._thread.join()
+        self._leave()
+
+    def abort(self) -> None:
+        """Stop now: queued sets are cancelled, running ones killed with their actors."""
+        with self._lock:
+            self._closing = True
+            while self._queue:
+                _job, fut = self._queue.popleft()
+                fut.cancel()  # still pending: never started
+            for _slot, job, fut in self._running.values():
+                if not fut.done():
+                    fut.set_result(failed(job, "cancelled"))
+            self._running.clear()
+        self._thread.join()
+        self._leave()
+
+    def _leave(self) -> None:
+        for slot in getattr(self, "_slots", []):
+            with contextlib.suppress(Exception):  # already gone
+                self._ray.kill(slot.actor, no_restart=True)
+        if self._joined and self._ray.is_initialized():
+            self._ray.shutdown()
+            self._joined = False
+
+    def __enter__(self) -> RayEngine:
+        return self
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).lower()
+    for needle, why in (
+        ("sigkill", "killed by SIGKILL"),
+        ("sigsegv", "crashed with SIGSEGV"),
+        ("out of memory", "out of memory"),
+        ("oom", "out of memory"),
+    ):
+        if needle in text:
+            return why
+    return "its process ended"

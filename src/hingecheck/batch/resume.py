@@ -1,0 +1,138 @@
+"""Finished sets, told apart from unfinished ones: a stamp written last, outputs staged aside.
+
+A set's outputs are written into a staging folder beside its output folder (a sibling, so the
+review page's relative link to the source video stays right), then renamed into place one by
+one, the stamp `.<stem>.done.json` last. A set is finished when its stamp and report exist
+and the stamp names the same video content, config digest, model, exercise and version: a
+re-run skips it. An interrupted set leaves a staging folder (removed by `clean_staging`), never
+a report without a stamp that looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hingecheck.batch.jobs import SetJob, SetResult
+
+STAMP_SCHEMA = "hingecheck.batch-stamp/1"
+
+
+def file_sha256(path: Path) -> str:
+    """The file's content hash (read in 1 MB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def stamp_path(out_dir: Path, stem: str) -> Path:
+    return out_dir / f".{stem}.done.json"
+
+
+def staging_dir(job: SetJob, tag: str) -> Path:
+    """Where a worker (tagged by its pid) writes this set's outputs before they go in place."""
+    return job.out_dir.parent / f".{job.out_dir.name}.{job.stem}.part-{tag}"
+
+
+def clean_staging(job: SetJob) -> None:
+    """Remove what an interrupted or killed worker left of this set."""
+    for leftover in job.out_dir.parent.glob(f".{job.out_dir.name}.{job.stem}.part-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for part in job.out_dir.glob(f"{job.stem}.track.npz.part"):
+        part.unlink(missing_ok=True)
+
+
+def commit(staging: Path, out_dir: Path, stem: str) -> None:
+    """Move the staged outputs into the output folder, the stamp last, then drop staging."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = stamp_path(staging, stem)
+    for f in sorted(staging.iterdir()):
+        if f != stamp:
+            os.replace(f, out_dir / f.name)
+    os.replace(stamp, stamp_path(out_dir, stem))
+    staging.rmdir()
+
+
+@dataclass(frozen=True)
+class SetKey:
+    """What a finished set's outputs depend on, besides the video's content."""
+
+    config: str  # Config.digest()
+    model: str  # the pose bundle's name and size
+    version: str
+    exercise: str
+    with_video: bool
+
+    @staticmethod
+    def of(job: SetJob, config_digest: str, model: Path, version: str) -> SetKey:
+        return SetKey(
+            config_digest,
+            f"{model.name}:{model.stat().st_size}",
+            version,
+            job.exercise or "",
+            job.with_video,
+        )
+
+
+def write_stamp(folder: Path, job: SetJob, key: SetKey, video: Path, result: SetResult) -> None:
+    """The stamp for a set whose outputs are complete in `folder` (written by the worker)."""
+    st = video.stat()
+    data: dict[str, Any] = {
+        "schema": STAMP_SCHEMA,
+        "video": {"sha256": file_sha256(video), "size": st.st_size, "mtime_ns": st.st_mtime_ns},
+        "key": key.__dict__,
+        "result": {
+            "status": result.status,
+            "reps": result.reps,
+            "faults": result.faults,
+            "duration_s": result.duration_s,
+            "seconds": result.seconds,
+            "reason": result.reason,
+        },
+    }
+    stamp_path(folder, job.stem).write_text(json.dumps(data), encoding="utf-8")
+
+
+def finished(job: SetJob, key: SetKey) -> SetResult | None:
+    """The set as a "skipped" result when its outputs are complete for this video and key.
+
+    The content hash is compared unless the video's size and modification time are the ones
+    the stamp recorded (as make and rsync do): hashing 10,000 videos again on every resume
+    would cost more than it saves.
+    """
+    try:
+        data = json.loads(stamp_path(job.out_dir, job.stem).read_text("utf-8"))
+        if data.get("schema") != STAMP_SCHEMA or data["key"] != key.__dict__:
+            return None
+        if not job.report_path.is_file() or (job.with_video and not _has_video(job)):
+            return None
+        st = job.video.stat()
+        seen = data["video"]
+        same_file = (st.st_size, st.st_mtime_ns) == (seen["size"], seen["mtime_ns"])
+        if not same_file and file_sha256(job.video) != seen["sha256"]:
+            return None
+        r = data["result"]
+        before = str(r["status"]).replace("_", " ")
+        return SetResult(
+            job=job,
+            status="skipped",
+            reps=int(r["reps"]),
+            faults={str(k): int(v) for k, v in r["faults"].items()},
+            duration_s=float(r["duration_s"]),
+            seconds=0.0,
+            reason=f"done before: {before}" + (f" ({r['reason']})" if r["reason"] else ""),
+            report=job.report_path,
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _has_video(job: SetJob) -> bool:
+    return (job.out_dir / f"{job.stem}.annotated.mp4").is_file()

@@ -1,0 +1,164 @@
+"""`hingecheck batch INPUT... -o OUT`: many sets at once, on this machine or a Ray cluster.
+
+Exit codes: 0 every set analysed or found not judgeable; 3 some sets failed (listed at the
+end); 2 bad arguments or inputs, an unreachable cluster, a version mismatch (one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from hingecheck.cli.options import add_model_options
+
+EXIT_SOME_FAILED = 3
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "batch",
+        help="analyse many sets: files, folders or a manifest",
+        description="Analyse many recorded sets: video files, folders (searched recursively) "
+        "or manifests (CSV with a header, or JSON lines: path, and optionally exercise, "
+        "lifter, date). Each set's outputs go to OUT/<lifter or folder>/, with "
+        "OUT/batch.csv, OUT/batch.json and OUT/index.html over all of them. Re-running the "
+        "same command skips the sets already done. Exit 0: all analysed or not judgeable; "
+        "3: some failed; 2: bad arguments.",
+    )
+    p.add_argument("inputs", type=Path, nargs="+", metavar="INPUT", help="video, folder, manifest")
+    p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
+    add_model_options(p)
+    from hingecheck.config import EXERCISES
+
+    p.add_argument(
+        "--exercise",
+        choices=EXERCISES,
+        default=None,
+        help="the lift, for sets whose manifest row names none (default: told from the movement)",
+    )
+    p.add_argument("--no-video", action="store_true", help="skip the annotated videos")
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="sets analysed at once (default: one per CPU; with --ray, one per CPU of the "
+        "cluster). Each worker holds the pose model (~360 MB)",
+    )
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        default=None,
+        help="run on an existing Ray cluster: auto, or the head's HOST:PORT "
+        "(needs pip install 'hingecheck[ray]')",
+    )
+    p.add_argument(
+        "--ship-videos",
+        action="store_true",
+        help="with --ray: send every video through Ray's object store and bring the outputs "
+        "back, even to nodes that could read a shared disk (done anyway for nodes that can't)",
+    )
+    p.add_argument(
+        "--in-flight",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="sets handed to the workers at most at once (default: twice the workers)",
+    )
+    p.add_argument(
+        "--no-resume", action="store_true", help="analyse every set again, even those done before"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="print each set as it finishes")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from hingecheck.batch import SetResult, open_engine
+    from hingecheck.batch import run as run_batch
+    from hingecheck.batch.manifest import check_inputs, iter_jobs
+    from hingecheck.batch.summary import set_line, totals_line, write_summary
+    from hingecheck.config import load_config
+    from hingecheck.outputs.registry import prepare_out_dir
+    from hingecheck.pose.landmarker import check_model, default_model_path
+
+    if args.ship_videos and not args.ray:
+        raise _usage("--ship-videos needs --ray")
+    # Everything that can be wrong with the arguments is found before any work.
+    load_config(args.config)
+    check_model(args.model or default_model_path())
+    out = prepare_out_dir(args.out)
+    total = check_inputs(args.inputs, out)
+    jobs = iter_jobs(
+        args.inputs,
+        out,
+        exercise=args.exercise,
+        with_video=not args.no_video,
+        config_path=args.config,
+    )
+    progress = not args.quiet and sys.stderr.isatty()
+    results: list[SetResult] = []
+    started, t0 = datetime.now(), time.perf_counter()
+    bar = tqdm(total=total, unit="set", desc="sets", disable=not progress, dynamic_ncols=True)
+
+    def on_result(r: SetResult) -> None:
+        results.append(r)
+        bar.update(1)
+        if args.verbose:
+            tqdm.write(set_line(r), file=sys.stdout)
+
+    engine_name = f"ray {args.ray}" if args.ray else "local pool"
+    engine = open_engine(args.workers, args.ray, model=args.model, ship=args.ship_videos)
+    complete = False
+    try:
+        with bar, engine:
+            run_batch(
+                jobs,
+                engine,
+                max_in_flight=args.in_flight,
+                on_result=on_result,
+                resume=not args.no_resume,
+            )
+        complete = True
+    finally:
+        # Even when interrupted: the sets that finished are listed (and stay finished).
+        if results:
+            results.sort(key=lambda r: (str(r.job.out_dir), r.job.stem))
+            write_summary(out, results, engine=engine_name, started=started, complete=complete)
+        if not complete:
+            print(
+                f"hingecheck: {len(results)} of {total} sets finished; run the same command "
+                "again to go on",
+                file=sys.stderr,
+            )
+    failed = [r for r in results if r.status == "failed"]
+    if not args.quiet:
+        print(totals_line(results, time.perf_counter() - t0))
+        print(f"wrote {out / 'batch.csv'}, {out / 'batch.json'} and {out / 'index.html'}")
+    if failed:
+        print(f"hingecheck: {len(failed)} set(s) failed:", file=sys.stderr)
+        for r in failed:
+            print(f"  {r.job.video}: {r.reason}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    return 0
+
+
+def _usage(message: str) -> Exception:
+    from hingecheck.errors import InputError
+
+    return InputError(message)

@@ -1,0 +1,103 @@
+"""The trainer's verdicts as labels (the labels.json `hingecheck evaluate` reads) and how often
+the checker agreed with this trainer, scored by the project's own evaluation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hingecheck.faults import FAULT_TYPES
+from hingecheck.judge.evaluate import Evaluation, score_clip, tally
+from hingecheck.serve.store import Review, SetRow
+
+MISSED_WINDOW_S = 0.5  # half-width of the rep window made for a missed fault outside every rep
+
+
+def load_report(path: Path) -> dict[str, Any] | None:
+    """A set's report JSON, or None when it is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _rep_at(t: float, windows: list[list[float]]) -> int | None:
+    for i, (a, b) in enumerate(windows, start=1):
+        if a <= t <= b:
+            return i
+    return None
+
+
+def label_for(row: SetRow, report: dict[str, Any], review: Review) -> dict[str, Any]:
+    """One set's label in the clips' labels.json format.
+
+    Per fault type: "present" when the trainer agreed with a reported one or marked one missed;
+    "absent" when they disagreed with every reported one, or none was reported and the trainer,
+    having reviewed the set, marked none missed; otherwise "unclear" (not scored).
+    """
+    faults = report.get("faults", [])
+    windows = [[float(r["start_s"]), float(r["end_s"])] for r in report.get("reps", [])]
+    labels: dict[str, str] = {}
+    fault_reps: dict[str, list[int]] = {}
+    for ftype in FAULT_TYPES:
+        reported = [i for i, f in enumerate(faults) if f.get("type") == ftype]
+        agreed = [i for i in reported if review.verdicts.get(i) == "agree"]
+        disagreed = [i for i in reported if review.verdicts.get(i) == "disagree"]
+        missed = [m for m in review.missed if m.type == ftype]
+        reps: set[int] = {int(faults[i]["rep"]) for i in agreed if faults[i].get("rep")}
+        for m in missed:
+            rep = _rep_at(m.time_s, windows)
+            if rep is None:
+                windows.append([max(0.0, m.time_s - MISSED_WINDOW_S), m.time_s + MISSED_WINDOW_S])
+                rep = len(windows)
+            reps.add(rep)
+        if agreed or missed:
+            labels[ftype] = "present"
+            fault_reps[ftype] = sorted(reps)
+        elif len(disagreed) == len(reported):  # all reported ones refused, or none reported
+            labels[ftype] = "absent"
+        else:
+            labels[ftype] = "unclear"
+    camera = str((report.get("view") or {}).get("camera", ""))
+    exercise = row.exercise or str((report.get("exercise") or {}).get("name", ""))
+    return {
+        "file": row.stored_name,
+        "exercise": exercise,
+        "view": camera,
+        "reps": None,  # the trainer confirms faults, not the rep count: not scored
+        "rep_windows": [[round(a, 3), round(b, 3)] for a, b in windows],
+        "faults": labels,
+        "fault_reps": fault_reps,
+        "confidence": "high",
+        "notes": row.reply,
+        "set": row.public_id,
+        "client": row.client_id,
+        "uploaded": datetime.fromtimestamp(row.uploaded, UTC).isoformat(timespec="seconds"),
+        "labelled_by": "trainer (hingecheck serve)",
+    }
+
+
+@dataclass
+class Agreement:
+    """The checker against the trainer: clip-level fault calls scored where both have a say."""
+
+    sets: int
+    agreed: int
+    scored: int
+    evaluation: Evaluation
+
+    @property
+    def rate(self) -> float | None:
+        return self.agreed / self.scored if self.scored else None
+
+
+def agreement(labelled: list[tuple[dict[str, Any], dict[str, Any]]]) -> Agreement:
+    """Score (label, report) pairs with evaluate.score_clip / tally."""
+    ev = tally([score_clip(label, report) for label, report in labelled])
+    agreed = sum(s.tp + s.tn for s in ev.faults.values())
+    scored = sum(s.tp + s.tn + s.fp + s.fn for s in ev.faults.values())
+    return Agreement(len(labelled), agreed, scored, ev)

@@ -1,0 +1,30 @@
+"""What every request handler needs, kept on the app's state (never global)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from hingecheck.serve.queue_runner import QueueRunner
+from hingecheck.serve.settings import Settings
+from hingecheck.serve.store import Store
+
+
+@dataclass
+class Context:
+    """The app's settings, store, templates and queue."""
+
+    settings: Settings
+    store: Store
+    templates: Jinja2Templates
+    runner: QueueRunner
+    secret: str
+    setup_code: str  # asked for on first start, so only whoever sees the terminal sets it
+
+
+def ctx(request: Request) -> Context:
+    """The context of the app serving `request`."""
+    context: Context = request.app.state.ctx
+    return context

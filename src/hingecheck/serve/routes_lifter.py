@@ -1,0 +1,149 @@
+"""The lifter's pages, behind their private link: upload a set, follow it, read the answer.
+
+Every handler finds the client by the link's token first, and every set is fetched with that
+client's id, so one lifter's link never reaches another's sets or files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from hingecheck.config import EXERCISES
+from hingecheck.errors import InputError
+from hingecheck.serve.app_context import ctx
+from hingecheck.serve.auth import lifter_csrf, lifter_csrf_ok
+from hingecheck.serve.store import Client, SetRow
+from hingecheck.serve.uploads import UploadError, check_video, new_public_id, receive_upload
+from hingecheck.serve.views import report_of, set_file, set_view, status
+
+MAX_NOTE = 1000
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/c/{token}", home, methods=["GET"]),
+        Route("/c/{token}/sets", upload, methods=["POST"]),
+        Route("/c/{token}/sets/{sid}", set_page, methods=["GET"]),
+        Route("/c/{token}/sets/{sid}/status.json", set_status, methods=["GET"]),
+        Route("/c/{token}/sets/{sid}/files/{name}", set_files, methods=["GET"]),
+    ]
+
+
+def _client(request: Request) -> Client:
+    client = ctx(request).store.client_by_token(request.path_params["token"])
+    if client is None:
+        raise HTTPException(404, "this link is not (or no longer) valid: ask your trainer")
+    return client
+
+
+def _set(request: Request, client: Client) -> SetRow:
+    row = ctx(request).store.get_set(request.path_params["sid"], client_id=client.id)
+    if row is None:
+        raise HTTPException(404, "no such set")
+    return row
+
+
+def _page(request: Request, name: str, data: dict[str, Any], code: int = 200) -> Response:
+    return ctx(request).templates.TemplateResponse(request, name, data, status_code=code)
+
+
+def _home_data(request: Request, client: Client, error: str = "") -> dict[str, Any]:
+    c = ctx(request)
+    rows = c.store.sets(client_id=client.id, limit=200)
+    return {
+        "client": client,
+        "base": f"/c/{client.token}",
+        "csrf": lifter_csrf(c.secret, client.token),
+        "sets": rows,
+        "exercises": EXERCISES,
+        "max_mb": c.settings.max_upload_bytes // 1_000_000,
+        "error": error,
+    }
+
+
+async def home(request: Request) -> Response:
+    client = _client(request)
+    return _page(request, "lifter_home.html.j2", _home_data(request, client))
+
+
+async def upload(request: Request) -> Response:
+    """Store the upload under a generated name, check it is a video, then queue it."""
+    c = ctx(request)
+    client = _client(request)
+    wants_json = "application/json" in request.headers.get("accept", "")
+
+    def refuse(message: str, code: int) -> Response:
+        if wants_json:
+            return JSONResponse({"error": message}, status_code=code)
+        return _page(request, "lifter_home.html.j2", _home_data(request, client, message), code)
+
+    sent = request.headers.get("x-csrf-token")
+    if sent is not None and not lifter_csrf_ok(c.secret, client.token, sent):
+        return refuse("the page has expired: reload it and upload again", 403)
+    public_id = new_public_id()
+    try:
+        up = await receive_upload(
+            request, c.settings.incoming, c.settings.uploads, c.settings.max_upload_bytes, public_id
+        )
+    except UploadError as exc:
+        return refuse(str(exc), exc.status)
+    assert up.path is not None
+    if sent is None and not lifter_csrf_ok(c.secret, client.token, up.fields.get("csrf")):
+        up.path.unlink(missing_ok=True)
+        return refuse("the page has expired: reload it and upload again", 403)
+    exercise = up.fields.get("exercise", "") or None
+    note = up.fields.get("note", "").strip()[:MAX_NOTE]
+    if exercise is not None and exercise not in EXERCISES:
+        up.path.unlink(missing_ok=True)
+        return refuse("unknown exercise: pick one from the list", 400)
+    try:
+        duration = await run_in_threadpool(check_video, up.path)
+    except InputError as exc:
+        up.path.unlink(missing_ok=True)
+        # The checks name the stored file; the lifter knows it by their own name.
+        message = str(exc).replace(str(up.path), up.original_name or "the file")
+        return refuse(message, 415)
+    row = c.store.add_set(
+        public_id, client.id, up.path.name, up.original_name, up.size, duration, exercise, note
+    )
+    c.runner.wake()
+    url = f"/c/{client.token}/sets/{row.public_id}"
+    if wants_json:
+        return JSONResponse({"set": row.public_id, "url": url}, status_code=201)
+    return RedirectResponse(url, status_code=303)
+
+
+async def set_page(request: Request) -> Response:
+    c = ctx(request)
+    client = _client(request)
+    row = _set(request, client)
+    report = report_of(c.settings, row)
+    data = {
+        "client": client,
+        "base": f"/c/{client.token}",
+        "row": row,
+        "view": set_view(row, report),
+        "status": status(c.store, row),
+        "files": f"/c/{client.token}/sets/{row.public_id}/files/{row.stem}",
+        "has_video": report is not None and
+        (c.settings.results / row.public_id / f"{row.stem}.annotated.mp4").is_file(),
+    }  # fmt: skip
+    return _page(request, "lifter_set.html.j2", data)
+
+
+async def set_status(request: Request) -> Response:
+    client = _client(request)
+    row = _set(request, client)
+    return JSONResponse(status(ctx(request).store, row))
+
+
+async def set_files(request: Request) -> Response:
+    client = _client(request)
+    row = _set(request, client)
+    return set_file(ctx(request).settings, row, request.path_params["name"])

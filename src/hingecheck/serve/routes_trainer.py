@@ -1,0 +1,252 @@
+"""The trainer's pages: first-start password, login, the dashboard, clients, the export."""
+
+from __future__ import annotations
+
+import functools
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from hingecheck.serve.agreement import Agreement, agreement, label_for, load_report
+from hingecheck.serve.app_context import Context, ctx
+from hingecheck.serve.auth import (
+    MIN_PASSWORD,
+    check_password,
+    client_ip,
+    csrf_ok,
+    csrf_token,
+    hash_password,
+    is_trainer,
+    log_in,
+    login_wait,
+    password_problem,
+)
+from hingecheck.serve.history import chart, sessions
+from hingecheck.serve.store import Client
+
+MAX_NAME = 80
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/", dashboard, methods=["GET"]),
+        Route("/setup", setup, methods=["GET", "POST"]),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/t/clients", add_client, methods=["POST"]),
+        Route("/t/clients/{cid:int}", client_page, methods=["GET"]),
+        Route("/t/clients/{cid:int}/qr.svg", client_qr, methods=["GET"]),
+        Route("/t/clients/{cid:int}/link", new_link, methods=["POST"]),
+        Route("/t/export/labels.json", export_labels, methods=["GET"]),
+    ]
+
+
+def page(request: Request, name: str, data: dict[str, Any], code: int = 200) -> Response:
+    """A trainer page (the session's CSRF token in every form)."""
+    data = {"csrf": csrf_token(request), **data}
+    return ctx(request).templates.TemplateResponse(request, name, data, status_code=code)
+
+
+def trainer_only(handler: Handler) -> Handler:
+    """The trainer's session is required; a POST must also carry the session's CSRF token
+    (its form is then on request.state.form)."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        c = ctx(request)
+        if not is_trainer(request, c.store, c.settings.limits):
+            if request.method == "GET" and not request.url.path.endswith((".json", ".svg")):
+                return RedirectResponse("/setup" if _first_start(c) else "/login", 303)
+            raise HTTPException(403, "log in as the trainer first")
+        if request.method == "POST":
+            form = await request.form(max_files=0, max_fields=20)
+            if not csrf_ok(request, str(form.get("csrf", ""))):
+                raise HTTPException(403, "the form has expired: go back, reload and try again")
+            request.state.form = form
+        return await handler(request)
+
+    return wrapped
+
+
+def _first_start(c: Context) -> bool:
+    return c.store.password_hash() is None
+
+
+async def setup(request: Request) -> Response:
+    """First start: the trainer sets the password (with the code the server printed)."""
+    c = ctx(request)
+    if not _first_start(c):
+        return RedirectResponse("/login", 303)
+    code = request.query_params.get("code", "")
+    if request.method == "GET":
+        return page(request, "setup.html.j2", {"code": code, "error": "", "min": MIN_PASSWORD})
+    form = await request.form(max_files=0, max_fields=10)
+    code = str(form.get("code", ""))
+    error = ""
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        error = "the form has expired: reload the page"
+    elif not secrets.compare_digest(code.strip(), c.setup_code):
+        error = "the setup code is wrong (the server printed it when it started)"
+    else:
+        error = password_problem(str(form.get("password", "")), str(form.get("confirm", "")))
+    if error:
+        data = {"code": code, "error": error, "min": MIN_PASSWORD}
+        return page(request, "setup.html.j2", data, 400)
+    if not c.store.set_password_hash(hash_password(str(form["password"])), first=True):
+        return RedirectResponse("/login", 303)
+    log_in(request, c.store)
+    return RedirectResponse("/", 303)
+
+
+async def login(request: Request) -> Response:
+    c = ctx(request)
+    if _first_start(c):
+        return RedirectResponse("/setup", 303)
+    if request.method == "GET":
+        return page(request, "login.html.j2", {"error": ""})
+    ip = client_ip(request)
+    wait = login_wait(c.store, ip, c.settings.limits)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        msg = f"too many failed attempts: try again in about {minutes} minute(s)"
+        return page(request, "login.html.j2", {"error": msg}, 429)
+    form = await request.form(max_files=0, max_fields=10)
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return page(request, "login.html.j2", {"error": "the form has expired: try again"}, 403)
+    if not check_password(c.store.password_hash(), str(form.get("password", ""))):
+        c.store.record_login_failure(ip)
+        return page(request, "login.html.j2", {"error": "wrong password"}, 401)
+    c.store.clear_login_failures(ip)
+    log_in(request, c.store)
+    return RedirectResponse("/", 303)
+
+
+@trainer_only
+async def logout(request: Request) -> Response:
+    ctx(request).store.end_sessions()
+    request.session.clear()
+    return RedirectResponse("/login", 303)
+
+
+def trainer_agreement(c: Context) -> Agreement:
+    """The checker against this trainer's verdicts, over every reviewed set."""
+    pairs = []
+    for row in c.store.reviewed_sets():
+        report = load_report(c.settings.results / row.public_id / f"{row.stem}.json")
+        if report is not None:
+            pairs.append((label_for(row, report, c.store.review(row.id)), report))
+    return agreement(pairs)
+
+
+@trainer_only
+async def dashboard(request: Request) -> Response:
+    c = ctx(request)
+    rows = c.store.sets(limit=1000)
+    clients = c.store.clients()
+    names = {cl.id: cl.name for cl in clients}
+    per_client = {
+        cl.id: {
+            "sets": sum(r.client_id == cl.id for r in rows),
+            "waiting": sum(
+                r.client_id == cl.id and r.state == "done" and r.reviewed is None for r in rows
+            ),
+            "last": max((r.uploaded for r in rows if r.client_id == cl.id), default=None),
+        }
+        for cl in clients
+    }
+    data = {
+        "clients": clients,
+        "per_client": per_client,
+        "names": names,
+        "new": [r for r in rows if r.seen is None][:30],
+        "waiting": [r for r in rows if r.state == "done" and r.reviewed is None][:50],
+        "busy": [r for r in rows if r.state in ("queued", "running")],
+        "failed": [r for r in rows if r.state == "failed"][:20],
+        "agreement": trainer_agreement(c),
+    }
+    return page(request, "dashboard.html.j2", data)
+
+
+def _client_or_404(request: Request) -> Client:
+    client = ctx(request).store.client(request.path_params["cid"])
+    if client is None:
+        raise HTTPException(404, "no such client")
+    return client
+
+
+def lifter_link(request: Request, client: Client) -> str:
+    """The absolute private link (from --public-url, else as this request reached us)."""
+    base = ctx(request).settings.public_url or str(request.base_url)
+    return f"{base.rstrip('/')}/c/{client.token}"
+
+
+@trainer_only
+async def add_client(request: Request) -> Response:
+    name = " ".join(str(request.state.form.get("name", "")).split())[:MAX_NAME]
+    if not name:
+        raise HTTPException(400, "give the client a name")
+    client = ctx(request).store.add_client(name)
+    return RedirectResponse(f"/t/clients/{client.id}", 303)
+
+
+@trainer_only
+async def client_page(request: Request) -> Response:
+    c = ctx(request)
+    client = _client_or_404(request)
+    rows = c.store.sets(client_id=client.id)
+    reports = []
+    for r in rows:
+        if r.state == "done":
+            rep = load_report(c.settings.results / r.public_id / f"{r.stem}.json")
+            if rep is not None:
+                reports.append((r.uploaded, rep))
+    days = sessions(reports)
+    data = {
+        "client": client,
+        "link": lifter_link(request, client),
+        "sets": rows,
+        "days": days,
+        "chart": chart(days) if days else None,
+    }
+    return page(request, "client.html.j2", data)
+
+
+@trainer_only
+async def client_qr(request: Request) -> Response:
+    import qrcode
+    import qrcode.image.svg
+
+    client = _client_or_404(request)
+    img = qrcode.make(lifter_link(request, client), image_factory=qrcode.image.svg.SvgPathImage)
+    return Response(img.to_string(encoding="unicode"), media_type="image/svg+xml")
+
+
+@trainer_only
+async def new_link(request: Request) -> Response:
+    client = _client_or_404(request)
+    ctx(request).store.new_token(client.id)
+    return RedirectResponse(f"/t/clients/{client.id}", 303)
+
+
+@trainer_only
+async def export_labels(request: Request) -> Response:
+    """Every reviewed set as a label; `hingecheck evaluate DATA/uploads --labels FILE` reads it."""
+    c = ctx(request)
+    labels = []
+    for row in c.store.reviewed_sets():
+        report = load_report(c.settings.results / row.public_id / f"{row.stem}.json")
+        if report is not None:
+            labels.append(label_for(row, report, c.store.review(row.id)))
+    body = json.dumps(labels, indent=1, ensure_ascii=False) + "\n"
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"content-disposition": 'attachment; filename="labels.json"'},
+    )

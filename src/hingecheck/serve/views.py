@@ -1,0 +1,120 @@
+"""What the trainer's and the lifter's pages show of a set, and the set's files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse
+
+from hingecheck.faults import FAULT_TYPES, label
+from hingecheck.outputs.text import clock
+from hingecheck.records import is_borderline
+from hingecheck.serve.agreement import load_report
+from hingecheck.serve.settings import Settings
+from hingecheck.serve.store import SetRow, Store
+
+# The analysis' review page is one self-contained file with inline script and style.
+REVIEW_CSP = (
+    "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
+    "script-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+# Which of a set's outputs may be fetched, by suffix after the set's generated stem.
+_SERVED = {
+    ".html": "text/html; charset=utf-8",
+    ".annotated.mp4": "video/mp4",
+    ".json": "application/json",
+    ".srt": "application/x-subrip",
+    ".csv": "text/csv; charset=utf-8",
+}
+DEFAULT_SPEED = 2.0  # analysis seconds per second of video before this server has measured it
+
+
+def report_of(settings: Settings, row: SetRow) -> dict[str, Any] | None:
+    """The set's report JSON once the analysis wrote it."""
+    if row.state != "done":
+        return None
+    return load_report(settings.results / row.public_id / f"{row.stem}.json")
+
+
+def has_video(settings: Settings, row: SetRow) -> bool:
+    return (settings.results / row.public_id / f"{row.stem}.annotated.mp4").is_file()
+
+
+def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
+    """The set as its pages show it: reps, faults with time, cue and rep, warnings."""
+    if report is None:
+        return {"reps": [], "faults": [], "warnings": [], "judged": False, "exercise": "",
+                "camera": "", "complete_reps": 0}  # fmt: skip
+    faults = []
+    for i, f in enumerate(report.get("faults", [])):
+        faults.append(
+            {
+                "index": i,
+                "type": f["type"],
+                "label": label(f["type"]) if f["type"] in FAULT_TYPES else f["type"],
+                "rep": f.get("rep"),
+                "start_s": float(f["start_s"]),
+                "end_s": float(f["end_s"]),
+                "peak_s": float(f.get("peak_s", f["start_s"])),
+                "when": f"{clock(float(f['start_s']))}–{clock(float(f['end_s']))}",
+                "message": f.get("message", ""),
+                "cue": f.get("cue", ""),
+                "severity": f.get("severity", ""),
+                "borderline": is_borderline(float(f.get("confidence", 1.0))),
+            }
+        )
+    reps = report.get("reps", [])
+    view = report.get("view") or {}
+    return {
+        "reps": reps,
+        "complete_reps": sum(bool(r.get("complete", True)) for r in reps),
+        "faults": faults,
+        "warnings": list(report.get("warnings", [])),
+        "judged": bool(view.get("judged", True)),
+        "camera": str(view.get("camera", "")),
+        "exercise": str((report.get("exercise") or {}).get("name", "")).replace("_", " "),
+    }
+
+
+def status(store: Store, row: SetRow) -> dict[str, Any]:
+    """Where the set's analysis stands, for the live status on its page."""
+    out: dict[str, Any] = {"state": row.state, "progress": None, "position": None, "text": ""}
+    if row.state == "queued":
+        pos = store.queue_position(row)
+        out["position"] = pos
+        out["text"] = "next in line" if pos == 0 else f"waiting: {pos} set(s) before this one"
+    elif row.state == "running":
+        speed = store.speed() or DEFAULT_SPEED
+        expected = max(row.video_s * speed, 1.0)
+        elapsed = time.time() - (row.started or time.time())
+        # An estimate from this server's recent speed: never shown as finished before it is.
+        out["progress"] = round(min(elapsed / expected, 0.95), 3)
+        out["text"] = f"analysing: about {out['progress'] * 100:.0f} % (estimated)"
+    elif row.state == "failed":
+        out["text"] = f"could not be analysed: {row.reason}"
+    else:
+        out["progress"] = 1.0
+        out["text"] = "ready" if row.status != "not_judged" else f"not judged: {row.reason}"
+    return out
+
+
+def set_file(settings: Settings, row: SetRow, name: str) -> FileResponse:
+    """One of the set's outputs, if `name` is one of them (the caller has authorised the set).
+
+    Only `<stem><suffix>` for the listed suffixes: no other name, and no path, is served."""
+    for suffix, media in _SERVED.items():
+        if name == f"{row.stem}{suffix}":
+            path = settings.results / row.public_id / name
+            if row.state == "done" and path.is_file():
+                headers = {"content-security-policy": REVIEW_CSP} if suffix == ".html" else {}
+                return FileResponse(path, media_type=media, headers=headers)
+            break
+    raise HTTPException(404, "no such file")
+
+
+def safe_name(name: str) -> str:
+    """A user's file name as shown (the path never is)."""
+    return Path(name).name
