@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Self
 
 from hingecheck.batch.jobs import SetJob, SetResult, failed
 from hingecheck.batch.resume import SetKey, clean_staging, finished
@@ -34,6 +34,26 @@ class Engine(Protocol):
     def submit(self, job: SetJob) -> Future[SetResult]: ...
 
     def close(self) -> None: ...
+
+
+class EngineContext:
+    """`with engine:` closes it after a normal exit (finishing the sets in flight) and aborts it
+    after an error or Ctrl-C (stopping them): the engines' shared context manager."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def open_engine(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
+from hingecheck.batch.engine import EngineContext
 from hingecheck.batch.jobs import SetJob, SetResult, failed
 from hingecheck.batch.worker import SetAnalyzer, analyze_set
 
@@ -72,7 +73,7 @@ def _quiet_resource_tracker() -> None:
             os.environ["PYTHONWARNINGS"] = before
 
 
-class PoolEngine:
+class PoolEngine(EngineContext):
     """Sets run in `workers` local processes (default: one per CPU)."""
 
     def __init__(self, workers: int | None = None, model: Path | None = None) -> None:
@@ -119,12 +120,3 @@ class PoolEngine:
             self._closed = True
             self._pool.close()
             self._pool.join()
-
-    def __enter__(self) -> PoolEngine:
-        return self
-
-    def __exit__(self, exc_type, *exc: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

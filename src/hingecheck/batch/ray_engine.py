@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hingecheck.batch.engine import EngineContext
 from hingecheck.batch.jobs import SetJob, SetResult, failed
 from hingecheck.batch.resume import staging_dir
 from hingecheck.batch.worker import SetAnalyzer, analyze_set, analyze_shipped, place_shipped
@@ -112,7 +113,7 @@ def connect(address: str) -> bool:
     return True
 
 
-class RayEngine:
+class RayEngine(EngineContext):
     """Sets run on `workers` actors on a Ray cluster (default: one per CPU it has)."""
 
     def __init__(
@@ -290,15 +291,6 @@ class RayEngine:
         if self._joined and self._ray.is_initialized():
             self._ray.shutdown()
             self._joined = False
-
-    def __enter__(self) -> RayEngine:
-        return self
-
-    def __exit__(self, exc_type, *exc: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 def _why(exc: BaseException) -> str:

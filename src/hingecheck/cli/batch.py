@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from hingecheck.cli.options import add_model_options
+from hingecheck.cli.options import add_model_options, positive_int
 
 EXIT_SOME_FAILED = 3
 
@@ -42,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-video", action="store_true", help="skip the annotated videos")
     p.add_argument(
         "--workers",
-        type=_positive,
+        type=positive_int,
         default=None,
         metavar="N",
         help="sets analysed at once (default: one per CPU; with --ray, one per CPU of the "
@@ -63,7 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--in-flight",
-        type=_positive,
+        type=positive_int,
         default=None,
         metavar="N",
         help="sets handed to the workers at most at once (default: twice the workers)",
@@ -74,16 +74,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="print each set as it finishes")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=run)
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return n
 
 
 def run(args: argparse.Namespace) -> int:

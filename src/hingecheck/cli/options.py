@@ -15,3 +15,14 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="a PoseLandmarker .task bundle (default: the one shipped)",
     )
+
+
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number >= 1 (worker counts, limits)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n

@@ -8,6 +8,7 @@ import socket
 import sys
 from pathlib import Path
 
+from hingecheck.cli.options import positive_int
 from hingecheck.errors import InputError
 
 
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     p.add_argument(
         "--workers",
-        type=_positive,
+        type=positive_int,
         default=None,
         metavar="N",
         help="sets analysed at once (default: the batch engine's choice; each ~400 MB)",
@@ -44,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", type=Path, default=None, help="TOML file overriding thresholds")
     p.add_argument(
         "--max-upload-mb",
-        type=_positive,
+        type=positive_int,
         default=1024,
         metavar="MB",
         help="largest upload accepted (default 1024 MB)",
@@ -71,16 +72,6 @@ def _port(text: str) -> int:
         n = -1
     if not 0 <= n <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {text!r}")
-    return n
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
     return n
 
 
