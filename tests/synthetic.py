@@ -48,6 +48,7 @@ def track_from_motion(
         present=np.ones(n, bool),
         back_profile=profile.astype(np.float32),
         people=np.ones(n, np.int16),
+        cut=np.zeros(n, bool),
         info=info,
     )
 

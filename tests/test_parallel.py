@@ -56,7 +56,7 @@ def _fake(times: list[float]):
 
     info = VideoInfo("v.mp4", 16, 16, 10.0, 0, 1.0)
     samples = stack_track(times[::2], [_empty() for _ in times[::2]], info)
-    return PosePass(samples, np.array(times)), info
+    return PosePass(samples, np.array(times), np.zeros(len(times), np.float32)), info
 
 
 def test_stitch_refuses_a_seam_that_does_not_meet():
@@ -95,6 +95,8 @@ def test_two_workers_equal_one_and_count_a_straddling_rep_once(straddling, monke
     assert len(two.track) == len(one.track) == motion.n_frames
     assert np.array_equal(two.track.t, one.track.t)
     assert np.array_equal(two.track.present, one.track.present)
+    # No jump cut in a continuous take, none at the chunks' seams either.
+    assert not one.track.cut.any() and not two.track.cut.any()
     # Each chunk's model starts with a fresh detection: landmarks agree with the single pass.
     both = one.track.present & two.track.present
     diff = np.abs(two.track.landmarks[both, :, :2] - one.track.landmarks[both, :, :2])

@@ -82,7 +82,7 @@ def make_result(video: Path, judged: bool = True) -> Analysis:
         t=t, landmarks=lm, visibility=np.ones((N, rec.N_LANDMARKS), np.float32),
         world=np.zeros((N, rec.N_LANDMARKS, 3), np.float32), present=np.ones(N, bool),
         back_profile=np.full((N, rec.PROFILE_POINTS), 0.25, np.float32),
-        people=np.ones(N, np.int16), info=info,
+        people=np.ones(N, np.int16), cut=np.zeros(N, bool), info=info,
     )  # fmt: skip
     full = np.ones(N)
     signals = Signals(

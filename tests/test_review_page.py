@@ -81,6 +81,7 @@ def make_set(
         present=np.ones(n, bool),
         back_profile=np.zeros((n, PROFILE_POINTS), np.float32),
         people=np.ones(n, np.int16),
+        cut=np.zeros(n, bool),
         info=info,
     )
     signals = Signals(

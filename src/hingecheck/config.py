@@ -35,6 +35,9 @@ class PoseConfig:
     crop_margin: float
     jump_tolerance: float
     sample_hz: float
+    cut_cell_change: float
+    cut_min_share: float
+    cut_blank_std: float
 
     def __post_init__(self) -> None:
         # The numbers are checked against RANGES as they are read; the one string here.
@@ -235,6 +238,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "pose.jump_tolerance": (0.01, 10),
     "pose.min_presence": (0, 1),
     "pose.sample_hz": (0, 1000),
+    "pose.cut_cell_change": (1, 255),
+    "pose.cut_min_share": (0.05, 1),
+    "pose.cut_blank_std": (0, 128),
     "signals.min_visibility": (0, 1),
     "signals.max_gap_s": (0, 10),
     "signals.reacquire_s": (0, 10),

@@ -88,6 +88,10 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
             f"{int(track.people.max())} people in view: followed the one performing "
             "the lift (the largest, most central)"
         )
+    for i in np.flatnonzero(track.cut)[:5]:
+        out.append(
+            f"jump cut at {track.t[i]:.1f} s: the clip is edited; reps across it are not counted"
+        )
     if n and track.present.any():
         gaps = [
             (a, b)
@@ -137,11 +141,11 @@ def judge_track(
         facing_camera_signals(track, signals, config.signals) if view.camera == "front" else signals
     )
     cues = pull_cues(track, config.signals) if counted else None
-    reps = find_reps(counting, config.reps, cues) if counted else []
+    reps = find_reps(counting, config.reps, cues, track.cut) if counted else []
     name = exercise or detect_exercise(track, signals, reps, config.exercise)
     profiled = config.for_exercise(name)
     if counted and profiled.reps != config.reps:
-        reps = find_reps(counting, profiled.reps, cues)
+        reps = find_reps(counting, profiled.reps, cues, track.cut)
     faults = judge(signals, reps, view, profiled.rules)
     report = Report(
         source=track.info,
@@ -272,6 +276,7 @@ def _single_pass(
     from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
     from hingecheck.pose.track import estimate_track
     from hingecheck.progress import frame_bar
+    from hingecheck.video.cuts import PictureChange
     from hingecheck.video.source import iter_frames
 
     follow = FollowSettings.from_config(cfg.pose)
@@ -293,6 +298,8 @@ def _single_pass(
                 info,
                 est,
                 cfg.pose.sample_hz,
+                picture=PictureChange.from_config(cfg.pose),
+                cut_min_share=cfg.pose.cut_min_share,
                 on_frame=lambda t: _tick(bar, started, t),
             )
     return track

@@ -50,7 +50,8 @@ class Track:
     `back_profile[i, k]` is the distance from the hip-shoulder line to the mask's edge on the
     back side, at fraction k/(PROFILE_POINTS-1) from hip to shoulder, divided by the
     hip-shoulder length (NaN where the mask gave no edge). Frames with no person have
-    `present == False` and NaN landmarks.
+    `present == False` and NaN landmarks. `cut` marks the first frame of each new take of an
+    edited clip (video/cuts.py): nothing downstream joins movement across it.
     """
 
     t: np.ndarray  # (N,) float64, presentation time in seconds from the video's start
@@ -60,6 +61,7 @@ class Track:
     present: np.ndarray  # (N,) bool
     back_profile: np.ndarray  # (N, PROFILE_POINTS) float32
     people: np.ndarray  # (N,) int16, how many people the model saw in the frame
+    cut: np.ndarray  # (N,) bool, a jump cut (an edit) just before this frame: a new take
     info: VideoInfo
 
     def __len__(self) -> int:
@@ -89,6 +91,7 @@ class Track:
             present=np.zeros(0, bool),
             back_profile=np.zeros((0, PROFILE_POINTS), np.float32),
             people=np.zeros(0, np.int16),
+            cut=np.zeros(0, bool),
             info=info,
         )
 

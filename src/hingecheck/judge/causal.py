@@ -119,6 +119,8 @@ class _Window:
             present=self.present[s],
             back_profile=self.profile[s],
             people=self.people[s],
+            # A camera's frames are one take: no jump cut can happen live.
+            cut=np.zeros(n, bool),
             info=info,
         )
 

@@ -26,7 +26,7 @@ from hingecheck.records import (
     Signals,
     Track,
 )
-from hingecheck.signals.filters import clean, frame_rate, running_median
+from hingecheck.signals.filters import clean, frame_rate, running_median, takes
 from hingecheck.signals.kinematics import pixel_points
 
 
@@ -63,10 +63,13 @@ def hips_across(track: Track, cfg: SignalConfig) -> np.ndarray:
         return np.full(n, np.nan)
     x = np.where(seen & track.present, hip[:, 0] / float(np.nanmedian(trunks)), np.nan)
     window = max(3, int(round(0.3 * frame_rate(track.t))) | 1)
-    return running_median(x, window)
+    out = np.empty(n)
+    for s in takes(track.cut, n):  # another take's framing is not a walk
+        out[s] = running_median(x[s], window)
+    return out
 
 
-def _clean(t: np.ndarray, x: np.ndarray, cfg: SignalConfig) -> np.ndarray:
+def _clean(t: np.ndarray, x: np.ndarray, cfg: SignalConfig, cut: np.ndarray) -> np.ndarray:
     if len(t) < 3 or not np.isfinite(x).any():
         return np.full(len(t), np.nan)
     return clean(
@@ -76,6 +79,7 @@ def _clean(t: np.ndarray, x: np.ndarray, cfg: SignalConfig) -> np.ndarray:
         n_mads=cfg.outlier_mads,
         max_gap_s=cfg.max_gap_s,
         cutoff_hz=cfg.lowpass_hz,
+        cut=cut,
     )
 
 
@@ -101,7 +105,7 @@ def wrists_above_knees(track: Track, cfg: SignalConfig) -> np.ndarray:
     thigh = float(np.nanmedian(thighs))
     if thigh <= 0:
         return np.full(n, np.nan)
-    return _clean(track.t, (knee - wrist) / thigh, cfg)
+    return _clean(track.t, (knee - wrist) / thigh, cfg, track.cut)
 
 
 def _pair_mean(y: np.ndarray) -> np.ndarray:
@@ -138,10 +142,10 @@ def facing_camera_signals(track: Track, signals: Signals, cfg: SignalConfig) -> 
     lean = _angle(shoulder - hip, up)
     hip_angle[absent] = np.nan
     lean[absent] = np.nan
-    hip_angle = _clean(track.t, hip_angle, cfg)
+    hip_angle = _clean(track.t, hip_angle, cfg, track.cut)
     return replace(
         signals,
         hip_angle=hip_angle,
-        trunk_lean=_clean(track.t, lean, cfg),
+        trunk_lean=_clean(track.t, lean, cfg, track.cut),
         valid=np.isfinite(hip_angle),
     )

@@ -11,9 +11,16 @@ Not every rise of the hips is a rep: a rep is a loaded pull, the bar carried pas
 standing top. A rise whose top is not standing (the trunk near horizontal: a plank, a crawl),
 or whose hands stay below the knees (rocking over a bar that stays on the floor, hands on the
 floor) is not one; nor is a pull the clip opened on after the bar had left the floor.
+
+An edited clip (jump cuts: takes joined, camera angles changed) is counted take by take, each
+as a clip of its own: a rise of the hips across a cut joins two movements, so it is never a
+rep; its halves are at most partial reps (one cut by the take's end, one opened mid-pull).
 """
 
 from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
 
 import numpy as np
 from scipy.signal import find_peaks
@@ -21,7 +28,7 @@ from scipy.signal import find_peaks
 from hingecheck.config import RepConfig
 from hingecheck.judge.pull import PullCues
 from hingecheck.records import Rep, Signals
-from hingecheck.signals.filters import fill_gaps, frame_rate
+from hingecheck.signals.filters import fill_gaps, frame_rate, takes
 
 # A top this close to the clip's end, still rising, is where the clip cut, not a lockout.
 _END_MARGIN_S = 0.1
@@ -97,11 +104,43 @@ def walks_off(
     return bool(after.size and np.max(np.abs(after - hip_x[top])) >= cfg.walk_off_trunks)
 
 
-def find_reps(signals: Signals, cfg: RepConfig, cues: PullCues | None = None) -> list[Rep]:
+def find_reps(
+    signals: Signals,
+    cfg: RepConfig,
+    cues: PullCues | None = None,
+    cut: np.ndarray | None = None,
+) -> list[Rep]:
     """Reps with start, bottom, top and end; the last is incomplete if the clip cuts its rise.
 
     `cues`: the hands and the hips' travel (pull.py); None reads the hips' flexion alone (the
-    live window)."""
+    live window). `cut`: per frame, a jump cut just before it (Track.cut); each take is
+    counted apart, so no rep spans a cut."""
+    reps: list[Rep] = []
+    for s in takes(cut, len(signals.t)):
+        arrays: dict[str, Any] = {
+            f.name: getattr(signals, f.name)[s]
+            for f in fields(signals)
+            if isinstance(getattr(signals, f.name), np.ndarray)
+        }
+        part = replace(signals, **arrays)
+        part_cues = None if cues is None else PullCues(cues.hands[s], cues.hip_x[s])
+        for rep in _reps_in_take(part, cfg, part_cues):
+            a = s.start
+            reps.append(
+                replace(
+                    rep,
+                    index=len(reps) + 1,
+                    start=rep.start + a,
+                    bottom=rep.bottom + a,
+                    top=rep.top + a,
+                    end=rep.end + a,
+                )
+            )
+    return reps
+
+
+def _reps_in_take(signals: Signals, cfg: RepConfig, cues: PullCues | None) -> list[Rep]:
+    """find_reps on one take (a whole clip without cuts)."""
     t = signals.t
     n = len(t)
     if n < 3 or not np.isfinite(signals.hip_angle).any():

@@ -111,6 +111,7 @@ def run_chunk(
     """
     from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
     from hingecheck.pose.track import sample_poses
+    from hingecheck.video.cuts import PictureChange
     from hingecheck.video.source import iter_frames
 
     # At least two frames of overlap whatever the frame rate: the seam is proven by them.
@@ -134,7 +135,15 @@ def run_chunk(
     cfg = settings.pose
     with PoseEstimator(settings.model_path, FollowSettings.from_config(cfg)) as est:
         frames = iter_frames(video, cfg.max_side, lead_in, chunk.end_s)
-        result = sample_poses(frames, info, est, cfg.sample_hz, keep=own, on_frame=count)
+        result = sample_poses(
+            frames,
+            info,
+            est,
+            cfg.sample_hz,
+            picture=PictureChange.from_config(cfg),
+            keep=own,
+            on_frame=count,
+        )
     return result, before
 
 
@@ -150,7 +159,10 @@ def stitch(parts: list[tuple[PosePass, float | None]], info: VideoInfo) -> PoseP
     frame_t = np.concatenate([p.frame_t for p, _ in parts])
     if len(frame_t) > 1 and not np.all(np.diff(frame_t) > 0):
         return None
-    return PosePass(Track.concatenate([p.samples for p, _ in parts], info), frame_t)
+    # Each chunk's first frame was compared with the frame before the chunk (its lead-in's
+    # last), so the picture changes join as a single pass's would.
+    change = np.concatenate([p.frame_change for p, _ in parts])
+    return PosePass(Track.concatenate([p.samples for p, _ in parts], info), frame_t, change)
 
 
 def estimate_track_parallel(
@@ -189,4 +201,4 @@ def estimate_track_parallel(
         # with its chunk.
         pool.shutdown(wait=True, cancel_futures=True)
     joined = stitch(parts, info)
-    return None if joined is None else finish_pass(joined)
+    return None if joined is None else finish_pass(joined, settings.pose.cut_min_share)

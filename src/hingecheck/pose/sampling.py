@@ -29,24 +29,40 @@ def takes_sample(t: float, prev_t: float | None, rate_hz: float) -> bool:
     return np.floor(t * rate_hz + _EDGE_TOL) != np.floor(prev_t * rate_hz + _EDGE_TOL)
 
 
-def fill_frames(samples: Track, t: np.ndarray) -> Track:
+def fill_frames(samples: Track, t: np.ndarray, cut: np.ndarray | None = None) -> Track:
     """The sampled Track at every frame time `t` (seconds, increasing).
 
     Poses between two samples are interpolated linearly; a frame counts as present only when
     both samples around it are (a gap stays a gap). Frames past the last sample hold it.
+
+    `cut`: per frame, a jump cut just before it (None: the samples' own `cut`, each marking
+    its sample's frame; a cut between two samples marks the next). Poses are never blended
+    across a cut: frames before it hold the sample before, frames after it take the sample
+    after, and frames of a take no sample fell in have no pose.
     """
     t = np.asarray(t, dtype=np.float64)
     ts = samples.t
-    if len(ts) == len(t) and np.array_equal(ts, t):
-        return samples
     if len(ts) == 0:
         raise ValueError("no samples to fill frames from")
+    at = np.clip(np.searchsorted(t, ts), 0, max(len(t) - 1, 0))  # each sample's frame
+    if cut is None:
+        cut = np.zeros(len(t), bool)
+        cut[at[samples.cut]] = True
+    cut = np.asarray(cut, dtype=bool)
+    if len(ts) == len(t) and np.array_equal(ts, t):
+        return samples if np.array_equal(cut, samples.cut) else replace(samples, cut=cut)
     prev = np.clip(np.searchsorted(ts, t, side="right") - 1, 0, len(ts) - 1)
     nxt = np.minimum(prev + 1, len(ts) - 1)
     span = ts[nxt] - ts[prev]
     w = np.where(span > 0, (t - ts[prev]) / np.where(span > 0, span, 1.0), 0.0)
     w = np.clip(w, 0.0, 1.0)
-    exact = w == 0.0  # on a sample (or past the last): its values, NaNs included
+    # Which take each frame and each sample belongs to: a cut starts a new one.
+    take = np.cumsum(cut)
+    after_cut = take[at[prev]] != take  # a cut since the sample before: not its take
+    before_cut = take[at[nxt]] != take  # a cut before the sample after
+    orphan = after_cut & before_cut
+    w = np.where(after_cut, 1.0, np.where(before_cut, 0.0, w))
+    exact = w == 0.0  # on a sample (or past the last, or held before a cut): its values
 
     def blend(a: np.ndarray) -> np.ndarray:
         ww = w.reshape((-1,) + (1,) * (a.ndim - 1)).astype(np.float32)
@@ -54,6 +70,7 @@ def fill_frames(samples: Track, t: np.ndarray) -> Track:
         return np.where(exact.reshape(ww.shape), a[prev], mixed).astype(a.dtype)
 
     present = samples.present[prev] & (samples.present[nxt] | exact)
+    present = np.where(after_cut, samples.present[nxt], present) & ~orphan
     return replace(
         samples,
         t=t,
@@ -63,4 +80,5 @@ def fill_frames(samples: Track, t: np.ndarray) -> Track:
         back_profile=blend(samples.back_profile),
         present=present,
         people=np.maximum(samples.people[prev], samples.people[nxt]),
+        cut=cut,
     )

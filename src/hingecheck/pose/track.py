@@ -18,13 +18,18 @@ import numpy as np
 from hingecheck.pose.landmarker import FramePose, PoseEstimator
 from hingecheck.pose.sampling import fill_frames, takes_sample
 from hingecheck.records import Track, VideoInfo
+from hingecheck.video.cuts import PictureChange, find_cuts, thumbnail
 from hingecheck.video.source import Frame
 
-CACHE_VERSION = 3  # 3: the model runs at pose.sample_hz, frames between interpolated
+# 3: the model runs at pose.sample_hz, frames between interpolated; 4: jump cuts (Track.cut)
+CACHE_VERSION = 4
 
 
-def stack_track(t: list[float], poses: list[FramePose], info: VideoInfo) -> Track:
-    """Stack per-frame poses into the Track's arrays."""
+def stack_track(
+    t: list[float], poses: list[FramePose], info: VideoInfo, cut: np.ndarray | None = None
+) -> Track:
+    """Stack per-frame poses into the Track's arrays (`cut`: per pose, a jump cut since the one
+    before; None: no cuts, as from a live camera)."""
     n = len(poses)
     if n == 0:
         return Track.empty(info)
@@ -36,6 +41,7 @@ def stack_track(t: list[float], poses: list[FramePose], info: VideoInfo) -> Trac
         present=np.array([p.present for p in poses], dtype=bool),
         back_profile=np.stack([p.profile for p in poses]).astype(np.float32),
         people=np.array([p.people for p in poses], dtype=np.int16),
+        cut=np.zeros(n, bool) if cut is None else np.asarray(cut, dtype=bool),
         info=info,
     )
 
@@ -46,6 +52,9 @@ class PosePass:
 
     samples: Track  # poses at the frames the model ran on
     frame_t: np.ndarray  # (N,) every decoded frame's time, sampled or not
+    # (N,) each frame's picture change against the decoded frame before it (video/cuts.py);
+    # the cut decision waits for the whole pass (it reads the next frame's too).
+    frame_change: np.ndarray
 
 
 def sample_poses(
@@ -53,18 +62,27 @@ def sample_poses(
     info: VideoInfo,
     estimator: PoseEstimator,
     rate_hz: float = 0.0,
+    *,
+    picture: PictureChange,
     keep: Callable[[float], bool] | None = None,
     on_frame: Callable[[float], None] | None = None,
 ) -> PosePass:
     """Run the estimator on the frames due at `rate_hz` (0: every frame); streamed, so only
     the poses are kept, never the pixels. Frames with keep(t) False only feed the tracker
-    (a parallel chunk's lead-in): neither their poses nor their times are kept."""
+    (a parallel chunk's lead-in): neither their poses nor their times are kept, but their
+    picture is what the next frame's is compared with, so a chunk's first frame reads its
+    change against the true previous frame and a seam never looks like a cut.
+
+    `picture` compares every decoded frame's picture with the one before it (a 68x52 thumbnail
+    of its luma, ~0.5 ms a frame at 720p): a jump cut between two samples is not lost."""
     times: list[float] = []
     poses: list[FramePose] = []
     frame_t: list[float] = []
+    change: list[float] = []
     prev: float | None = None
     for frame in frames:
         kept = keep is None or keep(frame.t)
+        share = picture.update(thumbnail(frame.grey()))  # before .rgb, which drops the decode
         if takes_sample(frame.t, prev, rate_hz):
             pose = estimator.process(frame.rgb, frame.t)
             if kept:
@@ -73,9 +91,14 @@ def sample_poses(
         prev = frame.t
         if kept:
             frame_t.append(frame.t)
+            change.append(share)
             if on_frame is not None:
                 on_frame(frame.t)
-    return PosePass(stack_track(times, poses, info), np.asarray(frame_t, dtype=np.float64))
+    return PosePass(
+        stack_track(times, poses, info),
+        np.asarray(frame_t, dtype=np.float64),
+        np.asarray(change, dtype=np.float32),
+    )
 
 
 def estimate_track(
@@ -83,18 +106,23 @@ def estimate_track(
     info: VideoInfo,
     estimator: PoseEstimator,
     rate_hz: float = 0.0,
+    *,
+    picture: PictureChange,
+    cut_min_share: float,
     on_frame: Callable[[float], None] | None = None,
 ) -> Track:
-    """The pose of every frame: the model's samples at `rate_hz`, the frames between filled."""
-    result = sample_poses(frames, info, estimator, rate_hz, on_frame=on_frame)
-    return finish_pass(result)
+    """The pose of every frame: the model's samples at `rate_hz`, the frames between filled,
+    with the jump cuts found in the picture."""
+    result = sample_poses(frames, info, estimator, rate_hz, picture=picture, on_frame=on_frame)
+    return finish_pass(result, cut_min_share)
 
 
-def finish_pass(result: PosePass) -> Track:
-    """Every frame's pose from a pass's samples (an empty pass stays empty)."""
+def finish_pass(result: PosePass, cut_min_share: float) -> Track:
+    """Every frame's pose from a pass's samples (an empty pass stays empty), and its cuts."""
     if len(result.samples) == 0:
         return result.samples
-    return fill_frames(result.samples, result.frame_t)
+    cut = find_cuts(result.frame_change, cut_min_share)
+    return fill_frames(result.samples, result.frame_t, cut)
 
 
 def cache_key(video: Path, model: Path, pose_settings: dict[str, object]) -> str:

@@ -74,6 +74,16 @@ def fill_gaps(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> np.ndarray:
     return x
 
 
+def takes(cut: np.ndarray | None, n: int) -> list[slice]:
+    """The stretches of n frames between jump cuts (`cut[i]`: a cut just before frame i; None:
+    one take). Nothing is smoothed, filled or compared across a cut: each side is another
+    take, another camera, maybe another lifter."""
+    if cut is None or not np.any(cut):
+        return [slice(0, n)]
+    bounds = np.unique(np.concatenate([[0], np.flatnonzero(cut), [n]]))
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 def runs(mask: np.ndarray) -> np.ndarray:
     """(start, stop) index pairs of the True runs in a 1-D bool array, stop exclusive."""
     m = np.concatenate([[False], np.asarray(mask, bool), [False]])
@@ -110,7 +120,14 @@ def clean(
     n_mads: float,
     max_gap_s: float,
     cutoff_hz: float,
+    cut: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Outliers out, short gaps filled, then smoothed: the standard treatment of one series."""
-    window = max(3, int(round(window_s * frame_rate(t))) | 1)
-    return lowpass(t, fill_gaps(t, hampel(x, window, n_mads), max_gap_s), cutoff_hz)
+    """Outliers out, short gaps filled, then smoothed: the standard treatment of one series,
+    done on each take between jump cuts (`cut`, see `takes`) apart."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    for s in takes(cut, len(x)):
+        tt = t[s]
+        window = max(3, int(round(window_s * frame_rate(tt))) | 1)
+        out[s] = lowpass(tt, fill_gaps(tt, hampel(x[s], window, n_mads), max_gap_s), cutoff_hz)
+    return out

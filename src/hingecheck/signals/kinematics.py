@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from hingecheck.config import SignalConfig
@@ -28,7 +30,7 @@ from hingecheck.records import (
     Signals,
     Track,
 )
-from hingecheck.signals.filters import clean, frame_rate, running_median, runs
+from hingecheck.signals.filters import clean, frame_rate, running_median, runs, takes
 
 ARM_JOINTS = [L_ELBOW, R_ELBOW, L_WRIST, R_WRIST]
 CHAIN = {
@@ -181,12 +183,16 @@ def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
     """Clean and smooth the chosen side's landmarks, then measure angles and the back's bow."""
     t = track.t
     pts, side, facing = chain_points(track, cfg)
-    pts[misplaced_joints(t, pts, cfg.bone_window_s, cfg.bone_tolerance)] = np.nan
-    opts = dict(
+    # Each take of an edited clip apart: another framing gives the bones other lengths.
+    for s in takes(track.cut, len(t)):
+        bad = misplaced_joints(t[s], pts[s], cfg.bone_window_s, cfg.bone_tolerance)
+        pts[s][bad] = np.nan
+    opts: dict[str, Any] = dict(
         window_s=cfg.outlier_window_s,
         n_mads=cfg.outlier_mads,
         max_gap_s=cfg.max_gap_s,
         cutoff_hz=cfg.lowpass_hz,
+        cut=track.cut,
     )
     smooth = np.empty_like(pts)
     for j in range(pts.shape[1]):  # 4 joints x 2 coordinates: each a 1-D series

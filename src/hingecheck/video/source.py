@@ -61,6 +61,27 @@ class Frame:
             self._source = None  # the decoder's buffer is not needed once converted
         return self._rgb
 
+    def grey(self) -> np.ndarray:
+        """(H, W) uint8 brightness at the decoded size, unrotated: the stream's own Y plane
+        where it has one (no conversion, nothing copied), for comparing a frame with the one
+        before it (video/cuts.py). Call before `rgb`, which releases the decoded frame."""
+        src = self._source
+        if src is None:
+            rgb = self.rgb
+            # Coarse Rec.601 weights on every other pixel: only for a stream of ready RGB frames.
+            return (rgb[::2, ::2] @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)
+        if src.format.name in _LUMA_FIRST:
+            plane = src.planes[0]
+            rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+            return rows[:, : plane.width]
+        return src.to_ndarray(format="gray")
+
+
+# 8-bit pixel formats whose first plane is the luma (Y), full size, one byte a pixel.
+_LUMA_FIRST = frozenset(
+    ["yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21"]
+)
+
 
 def _open(path: Path) -> av.container.InputContainer:
     if not path.exists():
