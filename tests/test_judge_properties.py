@@ -126,7 +126,8 @@ def test_judging_random_signals_never_fails(sig, camera):
 @st.composite
 def damaged_tracks(draw):
     """A synthetic set of any kinds of rep, then cut, blanked and jittered as real clips are:
-    lifter out of view, a clip opening or ending anywhere, a misplaced joint, jitter."""
+    lifter out of view, a clip opening or ending anywhere, jump cuts, a misplaced joint,
+    jitter."""
     kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4))
     specs = [
         RepSpec(k, depth=draw(st.floats(0, 1)), duration_s=draw(st.floats(0.8, 3.0)),
@@ -141,9 +142,11 @@ def damaged_tracks(draw):
     n = len(track)
     a = draw(st.integers(0, n // 2))
     b = draw(st.integers(a + 2, n))
-    for name in ("t", "landmarks", "visibility", "world", "present", "back_profile", "people"):
+    for name in track.frame_fields():
         setattr(track, name, getattr(track, name)[a:b].copy())
     m = len(track)
+    for _ in range(draw(st.integers(0, 2))):  # an edited clip: jump cuts anywhere
+        track.cut[draw(st.integers(1, m - 1))] = True
     spread = draw(st.floats(0.0, 0.1))  # 0: side view; ~0.03: oblique; 0.06+: facing the camera
     for left, right in ((11, 12), (23, 24)):
         mid = 0.5 * (track.landmarks[:, left, 0] + track.landmarks[:, right, 0])
@@ -174,3 +177,4 @@ def test_any_track_gets_a_report(track):
     _check_faults(report.faults, report.reps, signals.t)
     for r in report.reps:
         assert r.start_s <= r.bottom_s <= r.top_s <= r.end_s
+        assert not track.cut[r.start + 1 : r.end + 1].any()  # no rep spans a jump cut
