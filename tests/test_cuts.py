@@ -165,6 +165,8 @@ def test_a_rise_across_a_cut_is_not_a_rep_and_the_reps_around_it_are():
     assert len(counted) == 2
     assert counted[0].end_s < track.t[a] < counted[1].start_s
     assert not any(r.start < a <= r.end for r in counted)
+    # The take after the cut opens mid-pull: that rise is listed as partial, like a clip's.
+    assert [r.complete for r in report.reps if r.bottom == a] == [False]
     assert f"jump cut at {track.t[a]:.1f} s" in " ".join(report.warnings)
     # Read as one take, the rise across the cut is counted as a third rep.
     signals = compute_signals(replace(track, cut=np.zeros(len(track), bool)), CFG.signals)
