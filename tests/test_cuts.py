@@ -13,10 +13,10 @@ from videos import write_video
 
 from hingecheck import analyze
 from hingecheck.config import load_config
-from hingecheck.judge.reps import find_reps
+from hingecheck.judge.reps import find_reps, rising_at_end
 from hingecheck.pipeline import judge_track
 from hingecheck.pose.sampling import fill_frames
-from hingecheck.records import Track
+from hingecheck.records import Signals, Track
 from hingecheck.signals.filters import clean, takes
 from hingecheck.signals.kinematics import compute_signals
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
@@ -255,3 +255,29 @@ def test_threaded_chunks_find_the_same_cut_and_invent_none_at_their_seams(edited
     assert len(calls) == 1 and calls[0] is not None  # the chunks ran and their seams met
     assert np.flatnonzero(two.track.cut).tolist() == _cuts_in(video).tolist()
     assert sum(r.complete for r in two.report.reps) == 2
+
+
+def _hinge_signals(flex: np.ndarray) -> Signals:
+    n = len(flex)
+    z = np.zeros(n)
+    t = np.arange(n) / 30.0
+    return Signals(
+        t, 180 - flex, 180 - 0.2 * flex, 0.5 * flex, z, z, z, np.ones(n, bool), "left", 1
+    )
+
+
+def test_a_lockout_held_until_a_cut_is_a_rep_and_a_rise_cut_short_is_partial():
+    u = np.linspace(0, np.pi, 30)
+    rep = np.concatenate([np.zeros(15), 50 * (1 - np.cos(u)), 50 * (1 + np.cos(u))])  # 0-100-0
+    # Standing still after the lockout, the lowest reading (jitter) falls in the last frame.
+    held = np.concatenate([rep, np.linspace(0.0, -1.0, 20)])
+    assert not rising_at_end(np.arange(len(held)) / 30.0, held, CFG.reps)
+    cut = np.zeros(2 * len(held), bool)
+    cut[len(held)] = True
+    two_takes = np.concatenate([held, held])
+    reps = find_reps(_hinge_signals(two_takes), CFG.reps, None, cut)
+    assert [r.complete for r in reps] == [True, True]
+    # The same take, cut mid-rise: partial.
+    short = rep[: 15 + 30 + 20]
+    assert rising_at_end(np.arange(len(short)) / 30.0, short, CFG.reps)
+    assert [r.complete for r in find_reps(_hinge_signals(short), CFG.reps)] == [False]

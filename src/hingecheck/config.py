@@ -81,6 +81,7 @@ class RepConfig:
     min_top_wrists_above_knees: float
     min_hands_seen: float
     walk_off_trunks: float
+    still_speed_deg_s: float
     lying_thigh_back_deg: float
 
 
@@ -261,6 +262,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "reps.max_hold_s": (0, 600),
     "reps.max_top_flexion_deg": (0, 180),
     "reps.floor_start_deg": (0, 180),
+    "reps.still_speed_deg_s": (0, 1000),
     "view.side_max_width": (0, 1),
     "view.front_min_width": (0, 1),
     "view.min_present_share": (0, 1),

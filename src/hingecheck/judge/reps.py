@@ -64,6 +64,21 @@ def opens_mid_pull(bottoms: np.ndarray, flex: np.ndarray, t: np.ndarray, cfg: Re
     return bool(rising > cfg.lift_off_speed_deg_s and flex[0] < cfg.floor_start_deg)
 
 
+def rising_at_end(t: np.ndarray, flex: np.ndarray, cfg: RepConfig) -> bool:
+    """Whether the hips are still extending when the clip (or the take, before a jump cut)
+    ends, faster than a lifter standing still: a rise the end cut, not a lockout held to it
+    (where the noise of a still stance can put the lowest flexion in the last frames)."""
+    seen = np.flatnonzero(np.isfinite(flex))
+    if seen.size < 2:
+        return True
+    last = int(seen[-1])
+    k = int(seen[np.searchsorted(t[seen], t[last] - 0.3)])  # the first seen in the last 0.3 s
+    if k >= last:
+        return True
+    speed = (flex[k] - flex[last]) / (t[last] - t[k])
+    return bool(speed > cfg.still_speed_deg_s)
+
+
 def is_pull(
     signals: Signals,
     flex: np.ndarray,
@@ -184,7 +199,8 @@ def _reps_in_take(signals: Signals, cfg: RepConfig, cues: PullCues | None) -> li
             prev_top = top_idx
             continue
         # Partial (judged, not counted): cut by the clip's end before lockout, or opened mid-pull.
-        complete = (top_idx < n - 1 - end_margin or hi < n - 1) and not (i == 0 and partial_first)
+        cut_short = top_idx >= n - 1 - end_margin and hi == n - 1 and rising_at_end(t, flex, cfg)
+        complete = not cut_short and not (i == 0 and partial_first)
         # The descent starts where flexion leaves the previous top by a share of its range.
         base = flex[prev_top]
         down = flex[p] - base
