@@ -118,6 +118,19 @@ def _span(t: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
     return float(t[idx[0]]), float(t[idx[-1]])
 
 
+def blend_keys(keys: list[tuple[float, Pose]], fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Frame times and joint angles (N, 4) blended with minimum jerk between key poses
+    (time, pose), sampled at `fps` from 0 to the last key."""
+    n = int(round(keys[-1][0] * fps)) + 1
+    t = np.arange(n) / fps
+    times = np.array([k[0] for k in keys])
+    poses = np.array([k[1] for k in keys])
+    seg = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(keys) - 2)
+    dt = np.maximum(times[seg + 1] - times[seg], 1e-9)
+    w = _min_jerk((t - times[seg]) / dt)[:, None]
+    return t, poses[seg] * (1.0 - w) + poses[seg + 1] * w
+
+
 def hinge_motion(
     reps: list[RepSpec], fps: float, lead_in_s: float = 1.5, lead_out_s: float = 1.5
 ) -> Motion:
@@ -156,15 +169,7 @@ def hinge_motion(
         now += 0.8
     keys.append((now + lead_out_s, STAND))
 
-    n = int(round(keys[-1][0] * fps)) + 1
-    t = np.arange(n) / fps
-    times = np.array([k[0] for k in keys])
-    poses = np.array([k[1] for k in keys])
-    seg = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(keys) - 2)
-    dt = np.maximum(times[seg + 1] - times[seg], 1e-9)
-    w = _min_jerk((t - times[seg]) / dt)[:, None]
-    ang = poses[seg] * (1.0 - w) + poses[seg + 1] * w
-
+    t, ang = blend_keys(keys, fps)
     motion = Motion(fps, t, ang[:, 0], ang[:, 1], ang[:, 2], ang[:, 3])
     for i, spec, start, bottom_s, top_s, end in windows:
         in_rep = (t >= start) & (t <= end)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .motion import STAND, Motion, Pose, RepSpec, _bottom, _min_jerk, hinge_motion
+from .motion import STAND, Motion, Pose, RepSpec, _bottom, blend_keys, hinge_motion
 
 FPS = 30.0
 # A kettlebell deadlift bottom: trunk 76 deg, knees 40 deg (motion._bottom at depth 1).
@@ -34,14 +34,7 @@ class Scene:
 
 def _keyed(keys: list[tuple[float, Pose]], fps: float) -> Motion:
     """Minimum-jerk blends between key poses (time, pose), as hinge_motion makes them."""
-    n = int(round(keys[-1][0] * fps)) + 1
-    t = np.arange(n) / fps
-    times = np.array([k[0] for k in keys])
-    poses = np.array([k[1] for k in keys])
-    seg = np.clip(np.searchsorted(times, t, side="right") - 1, 0, len(keys) - 2)
-    dt = np.maximum(times[seg + 1] - times[seg], 1e-9)
-    w = _min_jerk((t - times[seg]) / dt)[:, None]
-    ang = poses[seg] * (1.0 - w) + poses[seg + 1] * w
+    t, ang = blend_keys(keys, fps)
     return Motion(
         fps, t, ang[:, 0], ang[:, 1], ang[:, 2], ang[:, 3], bell_x=BELL_X, bell_grip_h=BELL_GRIP_H
     )
