@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser_support import launch, require_chromium
 
 from hingecheck.judge.rules import reading
 from hingecheck.outputs.index import write_index
@@ -21,25 +22,10 @@ from hingecheck.outputs.review import write_review
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_json
 
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
-)
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("no /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
-
+require_chromium()
+from playwright.sync_api import TimeoutError as TimeoutError_  # noqa: E402
 from test_review_page import SPECS, make_set  # noqa: E402
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 NASTY = "lift <script>window.pwned=1</script> & 'q'".replace("/", "\u2215") + ".mp4"
 SEEK_LOG = """(() => {
@@ -70,10 +56,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 class Page:
@@ -105,7 +88,7 @@ class Page:
             self.pg.wait_for_function(
                 "document.getElementById('video').readyState >= 2", timeout=15000
             )
-        except playwright_api.TimeoutError:
+        except TimeoutError_:
             err = self.js(
                 "(() => { const v = document.getElementById('video');"
                 " return [v.readyState, v.error && v.error.message]; })()"

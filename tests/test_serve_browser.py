@@ -14,12 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from browser_support import launch, require_chromium
 
 pytest.importorskip("starlette", reason="needs the serve extra (pip install '.[serve]')")
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("no /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
+require_chromium()
 
 import httpx2 as httpx  # noqa: E402
 from serve_support import (  # noqa: E402
@@ -33,9 +31,6 @@ from serve_support import (  # noqa: E402
     wait_done,
 )
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
@@ -68,10 +63,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 class Tab:

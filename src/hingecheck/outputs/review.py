@@ -21,6 +21,7 @@ import numpy as np
 from hingecheck.errors import InputError
 from hingecheck.faults import FAULT_TYPES, FAULTS, fault_kind
 from hingecheck.judge.rules import ThresholdLine, reading, threshold_lines
+from hingecheck.outputs import text
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
 from hingecheck.pipeline import Analysis
@@ -84,16 +85,7 @@ CHARTS = (
 
 def template_env():
     """The Jinja2 environment over the packaged templates (autoescaping everything)."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("hingecheck.outputs", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["clock"] = clock
+    env = text.template_env("hingecheck.outputs")
     env.filters["deg"] = lambda v: "–" if v is None else f"{v:.0f}°"
     env.globals.update(KIND={k.key: k for k in FAULTS}, FAULT_TYPES=FAULT_TYPES)
     return env

@@ -21,7 +21,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hingecheck.faults import FAULT_TYPES, FAULTS
-from hingecheck.outputs.text import clock
+from hingecheck.outputs.text import template_env as page_env
 from hingecheck.serve import routes_lifter, routes_review, routes_trainer
 from hingecheck.serve.app_context import Context, ctx
 from hingecheck.serve.engine import open_analysis_engine
@@ -70,14 +70,7 @@ class SecurityHeaders:
 
 def template_env() -> jinja2.Environment:
     """The server's templates, every value escaped unless marked safe."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("hingecheck.serve", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["clock"] = clock
+    env = page_env("hingecheck.serve")
     env.filters["when"] = _when
     env.globals.update(
         LABELS={k.key: k.label for k in FAULTS},
