@@ -69,8 +69,10 @@ def run_stage(
     from hingecheck.outputs.registry import write_outputs
     from hingecheck.pipeline import judge_track
     from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.sampling import TurnSettings
     from hingecheck.pose.track import estimate_track
     from hingecheck.records import Track
+    from hingecheck.video.cuts import PictureChange
     from hingecheck.video.source import iter_frames, probe
 
     cfg = load_config()
@@ -90,7 +92,14 @@ def run_stage(
             PoseEstimator(None, FollowSettings.from_config(cfg.pose)) as est,
         ):
             frames = len(
-                estimate_track(iter_frames(video, cfg.pose.max_side), info, est, cfg.pose.sample_hz)
+                estimate_track(
+                    iter_frames(video, cfg.pose.max_side),
+                    info,
+                    est,
+                    TurnSettings.from_config(cfg.pose),
+                    picture=PictureChange.from_config(cfg.pose),
+                    cut_min_share=cfg.pose.cut_min_share,
+                )
             )
     elif stage in ("full", "video", "parallel"):
         with tempfile.TemporaryDirectory() as out:

@@ -35,6 +35,8 @@ class PoseConfig:
     crop_margin: float
     jump_tolerance: float
     sample_hz: float
+    coarse_hz: float
+    turn_tolerance: float
     cut_cell_change: float
     cut_min_share: float
     cut_blank_std: float
@@ -239,6 +241,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "pose.jump_tolerance": (0.01, 10),
     "pose.min_presence": (0, 1),
     "pose.sample_hz": (0, 1000),
+    "pose.coarse_hz": (0, 1000),
+    "pose.turn_tolerance": (0.001, 10),
     "pose.cut_cell_change": (1, 255),
     "pose.cut_min_share": (0.05, 1),
     "pose.cut_blank_std": (0, 128),

@@ -274,6 +274,7 @@ def _single_pass(
     started: _Once | None = None,
 ) -> Track:
     from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
+    from hingecheck.pose.sampling import TurnSettings
     from hingecheck.pose.track import estimate_track
     from hingecheck.progress import frame_bar
     from hingecheck.video.cuts import PictureChange
@@ -297,7 +298,7 @@ def _single_pass(
                 iter_frames(path, cfg.pose.max_side),
                 info,
                 est,
-                cfg.pose.sample_hz,
+                TurnSettings.from_config(cfg.pose),
                 picture=PictureChange.from_config(cfg.pose),
                 cut_min_share=cfg.pose.cut_min_share,
                 on_frame=lambda t: _tick(bar, started, t),

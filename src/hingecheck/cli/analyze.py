@@ -48,9 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=_rate,
         default=None,
         metavar="HZ",
-        help="run the pose model at most HZ times a second, interpolating the frames between "
-        "(default 30, or the config's pose.sample_hz; 15 is ~1.9x faster on 30 fps video, "
-        "but borderline faults on short clips can slip under their thresholds)",
+        help="run the pose model at most HZ times a second where the motion turns, "
+        "interpolating the frames between (default 30, or the config's pose.sample_hz; "
+        "15 is faster, but borderline faults on short clips can slip under their thresholds)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=run)

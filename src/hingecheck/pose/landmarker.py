@@ -206,8 +206,11 @@ class PoseEstimator:
         if s.follow not in ("track", "detect"):
             raise InputError(f"pose.follow must be 'track' or 'detect' (got {s.follow!r})")
         track = s.follow == "track"
+        # "detect" runs the person detector on every frame anyway, so it needs no tracking:
+        # IMAGE mode gives the same landmarks (measured: identical) and lets frames come in
+        # any order (pose/sampling.py fills a gap after the samples beyond it).
         # redetect_s 0: the person detector on every crop (IMAGE mode, no tracking at all).
-        self._video = not track or s.redetect_s > 0
+        self._video = track and s.redetect_s > 0
         self._landmarker = _landmarker(
             path, self._video, 1 if track else s.num_poses, s.min_presence, True
         )
@@ -223,7 +226,10 @@ class PoseEstimator:
         self._people = 1
         self._last_ms = -1
         self._offset_ms = 0
-        self._last_center: np.ndarray | None = None
+        # Where the lifter was at the last few frames run ((t, centre), by time): the lifter at
+        # a new frame is the candidate nearest their place at the closest of those times, as
+        # frames may come out of time order (pose/sampling.py fills gaps after later frames).
+        self._seen: list[tuple[float, np.ndarray]] = []
         self._last: tuple[float, np.ndarray] | None = None  # (t, frame landmarks) when tracked
 
     def matches(self, model_path: str | Path, settings: FollowSettings) -> bool:
@@ -242,7 +248,7 @@ class PoseEstimator:
         self._crop = None
         self._next_check = self._next_redetect = -np.inf
         self._people = 1
-        self._last_center = None
+        self._seen = []
         self._last = None
 
     def __enter__(self) -> PoseEstimator:
@@ -322,7 +328,7 @@ class PoseEstimator:
             self._set_crop(whole(w, h), t)
             return
         arrays, vis = _arrays(result)
-        lm = arrays[self._choose(arrays, vis)]
+        lm = arrays[self._choose(arrays, vis, t)]
         box = body_box(lm, w, h)
         crop = self._crop
         if (
@@ -353,7 +359,7 @@ class PoseEstimator:
         arrays, vis = _arrays(result)
         lm_crop, v = arrays[0], vis[0]
         lm = crop.to_frame(lm_crop, w, h)
-        self._last_center = _centers([lm])[0]
+        self._note_center(t, _centers([lm])[0])
         world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], np.float32)
         profile = _profile(result, 0, lm_crop, v, crop.width, crop.height)
         return FramePose(lm, v, world, profile, max(self._people, 1), True)
@@ -361,13 +367,13 @@ class PoseEstimator:
     def _detect(self, rgb: np.ndarray, t: float) -> FramePose:
         """Detect mode: every candidate on the whole frame, keep the lifter."""
         image = _image(np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, self._stamp(t))
+        result = self._landmarker.detect(image)
         self.stats.tracked += 1
         people = len(result.pose_landmarks)
         if people == 0:
             return _empty()
         arrays, vis = _arrays(result)
-        pick = self._choose(arrays, vis)
+        pick = self._choose(arrays, vis, t)
         lm, v = arrays[pick], vis[pick]
         world = np.array(
             [(p.x, p.y, p.z) for p in result.pose_world_landmarks[pick]], dtype=np.float32
@@ -376,11 +382,16 @@ class PoseEstimator:
         profile = _profile(result, pick, lm, v, w, h)
         return FramePose(lm, v, world, profile, people, True)
 
-    def _choose(self, poses: list[np.ndarray], vis: list[np.ndarray]) -> int:
-        """Keep following the same person; at first sight take the largest, most central one."""
+    def _note_center(self, t: float, center: np.ndarray) -> None:
+        self._seen = [(ts, c) for ts, c in self._seen if ts != t][-7:] + [(t, center)]
+
+    def _choose(self, poses: list[np.ndarray], vis: list[np.ndarray], t: float) -> int:
+        """Keep following the same person (the candidate nearest where the lifter was at the
+        closest time already seen); at first sight take the largest, most central one."""
         centers = _centers(poses)
-        if self._last_center is not None and len(poses) > 1:
-            pick = int(np.argmin(np.linalg.norm(centers - self._last_center, axis=1)))
+        if self._seen and len(poses) > 1:
+            _, near = min(self._seen, key=lambda seen: abs(seen[0] - t))
+            pick = int(np.argmin(np.linalg.norm(centers - near, axis=1)))
         else:
             sizes = np.array(
                 [
@@ -390,7 +401,7 @@ class PoseEstimator:
             )
             central = 1.0 - np.abs(centers[:, 0] - 0.5)
             pick = int(np.argmax(sizes * central))
-        self._last_center = centers[pick]
+        self._note_center(t, centers[pick])
         return pick
 
 

@@ -110,6 +110,7 @@ def run_chunk(
     previous chunk's last frame.
     """
     from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
+    from hingecheck.pose.sampling import TurnSettings
     from hingecheck.pose.track import sample_poses
     from hingecheck.video.cuts import PictureChange
     from hingecheck.video.source import iter_frames
@@ -139,7 +140,7 @@ def run_chunk(
             frames,
             info,
             est,
-            cfg.sample_hz,
+            TurnSettings.from_config(cfg),
             picture=PictureChange.from_config(cfg),
             keep=own,
             on_frame=count,

@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from hingecheck.pose.landmarker import FramePose, PoseEstimator
-from hingecheck.pose.sampling import fill_frames, takes_sample
+from hingecheck.pose.sampling import TurnSampler, TurnSettings, fill_frames
 from hingecheck.records import Track, VideoInfo
 from hingecheck.video.cuts import PictureChange, find_cuts, thumbnail
 from hingecheck.video.source import Frame
 
-# 3: the model runs at pose.sample_hz, frames between interpolated; 4: jump cuts (Track.cut)
-CACHE_VERSION = 4
+# 3: the model runs at pose.sample_hz, frames between interpolated; 4: jump cuts (Track.cut);
+# 5: a coarse grid, dense where the motion turns (pose/sampling.py)
+CACHE_VERSION = 5
 
 
 def stack_track(
@@ -61,41 +62,39 @@ def sample_poses(
     frames: Iterable[Frame],
     info: VideoInfo,
     estimator: PoseEstimator,
-    rate_hz: float = 0.0,
+    sampling: TurnSettings,
     *,
     picture: PictureChange,
     keep: Callable[[float], bool] | None = None,
     on_frame: Callable[[float], None] | None = None,
 ) -> PosePass:
-    """Run the estimator on the frames due at `rate_hz` (0: every frame); streamed, so only
-    the poses are kept, never the pixels. Frames with keep(t) False only feed the tracker
-    (a parallel chunk's lead-in): neither their poses nor their times are kept, but their
-    picture is what the next frame's is compared with, so a chunk's first frame reads its
-    change against the true previous frame and a seam never looks like a cut.
+    """Run the estimator on the frames `sampling` asks for (pose/sampling.py: a coarse grid,
+    and the dense grid where the motion turns); streamed, so only the poses are kept, and the
+    pixels of at most two coarse intervals of frames wait. Frames with keep(t) False only lead
+    in (a parallel chunk's): neither their poses nor their times are kept, but their picture is
+    what the next frame's is compared with, so a chunk's first frame reads its change against
+    the true previous frame and a seam never looks like a cut.
 
     `picture` compares every decoded frame's picture with the one before it (a 68x52 thumbnail
     of its luma, ~0.5 ms a frame at 720p): a jump cut between two samples is not lost."""
-    times: list[float] = []
-    poses: list[FramePose] = []
     frame_t: list[float] = []
     change: list[float] = []
-    prev: float | None = None
+    sampler: TurnSampler[Frame, FramePose] = TurnSampler(
+        lambda f: estimator.process(f.rgb, f.t), sampling, (info.width, info.height)
+    )
     for frame in frames:
         kept = keep is None or keep(frame.t)
         share = picture.update(thumbnail(frame.grey()))  # before .rgb, which drops the decode
-        if takes_sample(frame.t, prev, rate_hz):
-            pose = estimator.process(frame.rgb, frame.t)
-            if kept:
-                times.append(frame.t)
-                poses.append(pose)
-        prev = frame.t
+        sampler.push(frame, frame.t, kept, share)
         if kept:
             frame_t.append(frame.t)
             change.append(share)
             if on_frame is not None:
                 on_frame(frame.t)
+    sampler.finish()
+    taken = sorted((s for s in sampler.samples if s[2]), key=lambda s: s[0])
     return PosePass(
-        stack_track(times, poses, info),
+        stack_track([s[0] for s in taken], [s[1] for s in taken], info),
         np.asarray(frame_t, dtype=np.float64),
         np.asarray(change, dtype=np.float32),
     )
@@ -105,15 +104,15 @@ def estimate_track(
     frames: Iterable[Frame],
     info: VideoInfo,
     estimator: PoseEstimator,
-    rate_hz: float = 0.0,
+    sampling: TurnSettings,
     *,
     picture: PictureChange,
     cut_min_share: float,
     on_frame: Callable[[float], None] | None = None,
 ) -> Track:
-    """The pose of every frame: the model's samples at `rate_hz`, the frames between filled,
+    """The pose of every frame: the model's samples (`sampling`), the frames between filled,
     with the jump cuts found in the picture."""
-    result = sample_poses(frames, info, estimator, rate_hz, picture=picture, on_frame=on_frame)
+    result = sample_poses(frames, info, estimator, sampling, picture=picture, on_frame=on_frame)
     return finish_pass(result, cut_min_share)
 
 
