@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,7 @@ class Session:
     stride: Stride | None = None  # how frames were taken (models side by side, every n-th)
     strides: list[int] = field(default_factory=list)  # per analysed frame, the stride then
     in_flight: list[int] = field(default_factory=list)  # ... and the model calls allowed at once
+    follow: list[dict[str, int]] = field(default_factory=list)  # each model's FollowStats
 
 
 def run_live(opts: LiveOptions) -> int:
@@ -129,6 +130,7 @@ def run_live(opts: LiveOptions) -> int:
             finally:
                 pool.close()
                 for est in pool.states:
+                    session.follow.append(asdict(est.stats))  # type: ignore[attr-defined]
                     est.close()  # type: ignore[attr-defined]
     finally:
         grabber.stop()
@@ -311,6 +313,10 @@ def _fault_dict(lf: LiveFault) -> dict[str, Any]:
     return {**lf.fault.to_dict(), "decided_s": round(lf.decided_s, 3)}
 
 
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(1e3 * seconds, 2)
+
+
 def _stage_medians(stage_ms: list[tuple[float, float, float]]) -> dict[str, float]:
     if not stage_ms:
         return {}
@@ -355,6 +361,14 @@ def stats_dict(
         "two_in_flight": round(float(np.mean(np.asarray(session.in_flight) > 1)), 3)
         if session.in_flight
         else 0.0,
+        # The running mean of a model call's wall time made alone and beside another (ms).
+        "call_ms": {
+            "alone": _ms(session.stride.solo_s if session.stride else None),
+            "paired": _ms(session.stride.pair_s if session.stride else None),
+        },
+        # Model runs by kind over the models (pose.landmarker.FollowStats): tracked frames,
+        # re-runs after a jump, looks at the whole frame, tracker resets, crop changes.
+        "follow": {k: sum(f[k] for f in session.follow) for k in (session.follow or [{}])[0]},
         "strides": {
             str(k): round(float(np.mean(np.asarray(session.strides) == k)), 3)
             for k in sorted(set(session.strides))
