@@ -218,3 +218,18 @@ def test_follow_settings_out_of_range_are_refused(tmp_path):
             load_config(path)
     path.write_text('[pose]\nfollow = "detect"\nredetect_s = 0\n')
     assert load_config(path).pose.follow == "detect"
+
+
+def test_detect_keeps_the_lifter_nearest_their_place_at_the_closest_time_seen():
+    """The pose pass fills a gap after the samples beyond it (pose/sampling.py), so the frame
+    just run may lie before the last: the lifter is whoever is nearest where they were then."""
+    from hingecheck.pose.landmarker import PoseEstimator
+
+    left, right = _pose(0.3, 0.6, 0.2), _pose(0.7, 0.6, 0.2)
+    vis = [np.ones(N_LANDMARKS, np.float32)] * 2
+    with PoseEstimator() as est:
+        assert est._choose([left], vis[:1], 1.0) == 0  # at 1 s the lifter is on the left
+        assert est._choose([right], vis[:1], 3.0) == 0  # by 3 s they have walked right
+        # A frame at 1.1 s, run after the one at 3 s, with someone on either side.
+        assert est._choose([right, left], vis, 1.1) == 1
+        assert est._choose([left, right], vis, 2.9) == 1

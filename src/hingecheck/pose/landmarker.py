@@ -1,4 +1,4 @@
-"""MediaPipe PoseLandmarker (Tasks API, VIDEO mode): landmarks and the back outline per frame."""
+"""MediaPipe PoseLandmarker (Tasks API): landmarks and the back outline per frame."""
 
 from __future__ import annotations
 
@@ -192,7 +192,8 @@ class PoseEstimator:
     one look at the whole frame counts the people and re-centres the crop on the lifter (the
     largest, most central one at first sight, then the one nearest the last position).
     In "detect" mode (the default) the person detector runs on every whole frame with
-    `num_poses` candidates, and the one nearest the lifter's last position is kept.
+    `num_poses` candidates (IMAGE mode: each frame on its own, so frames may come in any order),
+    and the one nearest the lifter's position at the closest time already seen is kept.
     """
 
     def __init__(
