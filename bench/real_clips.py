@@ -45,7 +45,8 @@ from live_latency import agreement  # noqa: E402 - a sibling script, not a packa
 TARGETS = {"x_naive": 1.5, "x_realtime_720p30": 2.0, "version_s": 0.3, "first_frame_s": 1.5}
 LIVE_TARGETS = {"p50": 40.0, "p95": 70.0, "drop_rate": 0.05}
 
-# Runs `hingecheck analyze ...` unchanged, noting when the first frame reaches the pose model.
+# Runs `hingecheck analyze ...` unchanged, noting when the first frame reaches the pose model
+# and how many frames it was run on.
 _WRAPPER = """
 import sys, time
 def _since_start():
@@ -54,14 +55,17 @@ def _since_start():
 from hingecheck.pose import landmarker
 _real = landmarker.PoseEstimator.process
 _first = []
+_calls = []
 def _process(self, rgb, t):
     if not _first:
         _first.append(_since_start())
+    _calls.append(1)
     return _real(self, rgb, t)
 landmarker.PoseEstimator.process = _process
 from hingecheck.cli import main
 code = main(sys.argv[1:])
 print('FIRST_FRAME_S', _first[0] if _first else -1, file=sys.stderr)
+print('MODEL_CALLS', len(_calls), file=sys.stderr)
 sys.exit(code)
 """.format(hz=os.sysconf("SC_CLK_TCK"))
 
@@ -103,7 +107,9 @@ def offline_once(video: Path, out: Path, config: Path | None = None) -> dict:
     cmd += ["--config", str(config)] if config else []
     wall, cpu, proc = _timed(cmd + ["--no-video", "--no-cache", "-q"])
     first = float(proc.stderr.rsplit("FIRST_FRAME_S", 1)[1].split()[0])
+    calls = int(proc.stderr.rsplit("MODEL_CALLS", 1)[1].split()[0])
     return {
+        "model_calls": calls,
         "naive_s": naive_wall,
         "naive_cpu_s": naive_cpu,
         "command_s": wall,
@@ -153,6 +159,7 @@ def bench_clip(
     row["runs"] = runs
     report = json.loads((tmp / f"{video.stem}_0" / f"{video.stem}.json").read_text())
     row["reps_offline"] = len(report["reps"])
+    row["frames"] = report["source"]["frames"]
     if not no_live and (live or ((w, h) == (1280, 720) and 25 <= fps <= 31)):
         for busy in (False, True):
             stats = live_once(video, tmp / f"{video.stem}_live{int(busy)}", busy, config)
@@ -167,6 +174,8 @@ def bench_clip(
                 "stage_ms_p50": stats.get("stage_ms_p50"),
                 "strides": stats.get("strides"),
                 "two_in_flight": stats.get("two_in_flight"),
+                "call_ms": stats.get("call_ms"),
+                "follow": stats.get("follow"),
             }
     return row
 
@@ -186,7 +195,11 @@ def print_row(row: dict) -> None:
         + (f" (>= 2 {_mark(row['x_realtime'] >= 2.0)})" if is_720p30 else "")
     )
     first = row["first_frame_s"]
-    print(f"  first frame into the model {first:.2f} s (< 1.5 {_mark(first < 1.5)})")
+    share = row["model_calls"] / max(row["frames"], 1)
+    print(
+        f"  first frame into the model {first:.2f} s (< 1.5 {_mark(first < 1.5)}); the model "
+        f"ran on {row['model_calls']:.0f} of {row['frames']} frames ({share:.2f})"
+    )
     for key in ("live_idle", "live_busy"):
         if key not in row:
             continue
