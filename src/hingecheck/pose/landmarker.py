@@ -208,8 +208,10 @@ class PoseEstimator:
             raise InputError(f"pose.follow must be 'track' or 'detect' (got {s.follow!r})")
         track = s.follow == "track"
         # "detect" runs the person detector on every frame anyway, so it needs no tracking:
-        # IMAGE mode gives the same landmarks (measured: identical) and lets frames come in
-        # any order (pose/sampling.py fills a gap after the samples beyond it).
+        # IMAGE mode gives the same landmarks (identical on 150-frame runs of two real clips;
+        # they differ only where VIDEO mode's tracking carried a pose over a frame the detector
+        # missed, at a lifter's edge of the picture) and lets frames come in any order
+        # (pose/sampling.py fills a gap after the samples beyond it).
         # redetect_s 0: the person detector on every crop (IMAGE mode, no tracking at all).
         self._video = track and s.redetect_s > 0
         self._landmarker = _landmarker(

@@ -164,7 +164,7 @@ class TurnSettings:
 
 
 @dataclass
-class _Coarse(Generic[P]):
+class _Coarse:
     t: float
     points: np.ndarray | None
     present: bool
@@ -174,8 +174,8 @@ class TurnSampler(Generic[F, P]):
     """Streams frames in and runs the model (`run`) on the ones due: each coarse-grid frame
     at once, and the dense-grid frames of a gap between two coarse samples once the samples
     on both sides of the gap (two before, two after) tell whether the motion turns there.
-    So at most two coarse intervals of frames wait (undecoded pixels: ~0.2 s of video), and
-    every result is a sample the model made on that very frame, never a guess.
+    So at most two coarse intervals of frames wait (decoded, not yet converted: ~0.2 s of
+    video), and every result is a sample the model made on that very frame, never a guess.
 
     `samples` collects (t, pose, kept) in the order run; sort by t before use.
     """
@@ -190,12 +190,10 @@ class TurnSampler(Generic[F, P]):
         self.settings = settings
         self._size = size
         self.samples: list[tuple[float, P, bool]] = []
-        self._coarse: list[_Coarse[P]] = []
+        self._coarse: list[_Coarse] = []
         # Frames after each coarse sample, up to the next: [(frame, t, due, kept, share)].
         self._gaps: list[list[tuple[F, float, bool, bool, float]]] = []
         self._prev_t: float | None = None
-        self.dense_gaps = 0
-        self.gaps = 0
 
     def push(self, frame: F, t: float, kept: bool, share: float) -> None:
         """One decoded frame at time t; `share` its picture change (video/cuts.py)."""
@@ -242,9 +240,7 @@ class TurnSampler(Generic[F, P]):
         c_points = after.points if after is not None else None
         bend = max(turn(a, b.points, c_points), turn(b.points, c_points, d))
         cut = max(share for *_, share in gap) >= self.settings.cut_share
-        self.gaps += 1
         if not nobody and (bend > tol or cut):
-            self.dense_gaps += 1
             for frame, t, due, kept, _ in gap:
                 if due:
                     self._take(frame, t, kept)
