@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from batch_helpers import (
     wait_for_staging,
 )
 
-from hingecheck.batch.jobs import SetJob
+from hingecheck.batch import open_engine, run
+from hingecheck.batch.jobs import SetJob, SetResult
 from hingecheck.batch.manifest import check_inputs, iter_jobs
 from hingecheck.batch.resume import SetKey, finished
 from hingecheck.cli import main
@@ -116,6 +118,28 @@ def test_ctrl_c_leaves_nothing_half_written_and_a_rerun_resumes(clips, tmp_path)
     assert finished(other, key(other)) is None
     with_video = replace(job, with_video=True)  # no annotated video was written
     assert finished(with_video, key(with_video)) is None
+
+
+@pytest.mark.slow
+def test_a_set_committed_before_the_stop_counts_as_finished(clips, tmp_path):
+    """The race a Ctrl-C can land in: the worker has put a1's outputs in place, but its result
+    has not reached the driver yet. a1 is finished (its stamp says so) and is reported."""
+    out = tmp_path / "out"
+    a1, a2 = sorted(iter_jobs([clips / "anna"], out, with_video=False), key=lambda j: j.stem)
+    seen: list[SetResult] = []
+
+    def jobs():
+        yield a1
+        deadline = time.monotonic() + 240
+        while not (out / "anna" / ".a1.done.json").is_file():  # committed by the worker
+            assert time.monotonic() < deadline, "a1 never finished"
+            time.sleep(0.01)
+        raise KeyboardInterrupt  # before the driver asked for a1's result
+
+    with pytest.raises(KeyboardInterrupt), open_engine(workers=1) as engine:
+        run(jobs(), engine, on_result=seen.append)
+    assert [(r.job.stem, r.status, r.reps) for r in seen] == [("a1", "analysed", 1)]
+    assert leftovers(out) == [] and a2.report_path.exists() is False
 
 
 def test_folder_inputs_skip_the_output_folder_and_name_collisions(tmp_path):

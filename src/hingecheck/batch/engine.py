@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 
 from hingecheck.batch.jobs import SetJob, SetResult, failed
-from hingecheck.batch.resume import SetKey, clean_staging, finished
+from hingecheck.batch.resume import SetKey, clean_staging, committed, finished
 from hingecheck.config import load_config
 from hingecheck.errors import InputError
 from hingecheck.pose.landmarker import default_model_path
@@ -146,8 +146,17 @@ def run(
         abort = getattr(engine, "abort", None)
         if abort is not None:
             abort()
+        # A set its worker committed before the stop is finished, even if its result had not
+        # reached us yet: report it as such (the stamp is written last, so it is complete).
         for f, job in in_flight.items():
             f.cancel()
-            clean_staging(job)
+            try:
+                done = committed(job, keys.of(job))
+            except (InputError, OSError):
+                done = None
+            if done is not None:
+                collect(done)
+            else:
+                clean_staging(job)
         raise
     return results

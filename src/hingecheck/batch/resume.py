@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,22 @@ def finished(job: SetJob, key: SetKey) -> SetResult | None:
     the stamp recorded (as make and rsync do): hashing 10,000 videos again on every resume
     would cost more than it saves.
     """
+    done = committed(job, key)
+    if done is None:
+        return None
+    before = done.status.replace("_", " ")
+    return replace(
+        done,
+        status="skipped",
+        seconds=0.0,
+        reason=f"done before: {before}" + (f" ({done.reason})" if done.reason else ""),
+    )
+
+
+def committed(job: SetJob, key: SetKey) -> SetResult | None:
+    """The set's result as its worker stamped it, when its outputs are complete for this video
+    and key (see `finished`); None otherwise. A set can be committed on disk before its result
+    reaches the driver, so an interrupted run asks this of the sets it had in flight."""
     try:
         data = json.loads(stamp_path(job.out_dir, job.stem).read_text("utf-8"))
         if data.get("schema") != STAMP_SCHEMA or data["key"] != key.__dict__:
@@ -119,15 +135,16 @@ def finished(job: SetJob, key: SetKey) -> SetResult | None:
         if not same_file and file_sha256(job.video) != seen["sha256"]:
             return None
         r = data["result"]
-        before = str(r["status"]).replace("_", " ")
+        if r["status"] not in ("analysed", "not_judged"):  # only finished sets are stamped
+            return None
         return SetResult(
             job=job,
-            status="skipped",
+            status=str(r["status"]),
             reps=int(r["reps"]),
             faults={str(k): int(v) for k, v in r["faults"].items()},
             duration_s=float(r["duration_s"]),
-            seconds=0.0,
-            reason=f"done before: {before}" + (f" ({r['reason']})" if r["reason"] else ""),
+            seconds=float(r["seconds"]),
+            reason=str(r["reason"] or ""),
             report=job.report_path,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
