@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from pathlib import Path
 
 import av
@@ -22,13 +21,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    start = time.perf_counter()
-    code = main(["analyze", str(DEMO), "-o", str(out), "-q"])
-    return code, out, time.perf_counter() - start
+    return main(["analyze", str(DEMO), "-o", str(out), "-q"]), out
 
 
 def test_exit_code_and_outputs(run):
-    code, out, _ = run
+    code, out = run
     assert code == 0
     for suffix in (".json", ".csv", ".srt", ".annotated.mp4", ".track.npz"):
         assert (out / f"demo_set{suffix}").is_file(), suffix
@@ -36,7 +33,7 @@ def test_exit_code_and_outputs(run):
 
 
 def test_report_matches_the_ground_truth(run):
-    _, out, _ = run
+    _, out = run
     report = json.loads((out / "demo_set.json").read_text())
     assert report["schema"] == "hingecheck.report/1"
     assert report["view"]["camera"] == "side"
@@ -53,7 +50,7 @@ def test_report_matches_the_ground_truth(run):
 
 
 def test_csv_srt_and_video(run):
-    _, out, _ = run
+    _, out = run
     with open(out / "demo_set.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == TRUTH["frames"]
@@ -79,13 +76,17 @@ def test_csv_srt_and_video(run):
 
 
 def test_rerun_with_other_thresholds_skips_the_model(run, tmp_path):
-    _, out, first_s = run
+    _, out = run
     cfg = tmp_path / "strict.toml"
     cfg.write_text("[rules.missing_lockout]\nhip_short_deg = 80.0\n")
-    start = time.perf_counter()
+    cache = out / "demo_set.track.npz"
+    before = cache.stat()
     assert (
         main(["analyze", str(DEMO), "-o", str(out), "-q", "--no-video", "--config", str(cfg)]) == 0
     )
-    assert time.perf_counter() - start < first_s / 3  # cached track: no model pass
+    # The landmark cache is written only after a model pass: untouched, no model ran. (Not
+    # timed: a busy machine makes any time bound flaky.)
+    after = cache.stat()
+    assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
     report = json.loads((out / "demo_set.json").read_text())
     assert not any(f["type"] == "missing_lockout" for f in report["faults"])
