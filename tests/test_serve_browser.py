@@ -161,8 +161,12 @@ def test_trainer_disagrees_marks_a_missed_fault_and_exports_both(browser, server
     index = int(rounded.get_attribute("id").split("-")[1])
     rounded.locator("button[value=disagree]").click()
     tab.pg.wait_for_selector(f"#fault-{index}[data-verdict=disagree]")
-    # The missed fault's moment comes from the review page's own video.
-    review = tab.pg.frame(url=lambda u: u.endswith(".html"))
+    # The missed fault's moment comes from the review page's own video. The verdict reloads
+    # the page, so wait for the new iframe's video before taking the frame it lives in (a
+    # frame looked up by URL can still be the iframe's first, blank document).
+    tab.pg.frame_locator("#review-frame").locator("video").wait_for(timeout=20_000)
+    review = tab.pg.locator("#review-frame").element_handle().content_frame()
+    assert review is not None
     review.wait_for_function("document.querySelector('video').readyState >= 1", timeout=20_000)
     review.evaluate("document.querySelector('video').currentTime = 2.9")
     review.wait_for_function("Math.abs(document.querySelector('video').currentTime - 2.9) < 0.05")
