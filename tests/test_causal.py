@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import make_track
+from synthetic import make_track, track_from_motion
 
 from hingecheck.config import load_config
 from hingecheck.judge.causal import CausalJudge
@@ -13,6 +13,7 @@ from hingecheck.pipeline import judge_track
 from hingecheck.pose.landmarker import FramePose
 from hingecheck.records import Track
 from hingecheck.signals.causal import EuroParams, OneEuro, one_euro
+from hingecheck.synth import RepSpec, hinge_motion
 
 P = EuroParams(min_cutoff=1.5, beta=10.0)
 
@@ -101,6 +102,24 @@ def test_counts_reps_and_decides_faults_like_offline():
     live = {(lf.fault.rep, lf.fault.type) for lf in judge.faults}
     assert live == {(f.rep, f.type) for f in offline.faults}
     assert (2, "lumbar_rounding") in live and (3, "missing_lockout") in live
+
+
+def test_a_lifter_who_rounded_clearly_is_held_to_the_release_level_live_too():
+    """The rounding rule looks across the set: after a clear call, a later rep that bows past
+    the release level (not the onset) is called too. Live judges each rep with the reps
+    before it, so it calls what the offline analysis calls."""
+    motion = hinge_motion(
+        [RepSpec("rounded", severity=1.0), RepSpec("rounded", severity=0.0), RepSpec("clean")],
+        30.0,
+    )
+    second = motion.reps[1]
+    during = (motion.t >= second["start_s"]) & (motion.t <= second["end_s"])
+    motion.lumbar_bow[during] *= 0.75  # peaks at ~0.018: between release 0.015 and onset 0.022
+    track = track_from_motion(motion, noise_px=1.0)
+    _, offline = judge_track(track, load_config())
+    called = {(f.rep, f.type) for f in offline.faults}
+    assert called == {(1, "lumbar_rounding"), (2, "lumbar_rounding")}
+    assert {(lf.fault.rep, lf.fault.type) for lf in _feed(track).faults} == called
 
 
 def test_decisions_come_at_the_end_of_each_phase():

@@ -239,10 +239,12 @@ class CausalJudge:
         last = len(t) - 1
         new: list[LiveFault] = []
         view = None
+        done: list[Rep] = []  # the window's reps so far, numbered as in the set
         for rep in reps:
             number = self._rep_number(rep.bottom_s, float(t[0]))
             if number is None:
                 continue
+            done.append(replace(rep, index=number))
             stage = self._stage.get(number, 0)
             # The top is settled once the rep ends before the newest frame (the next descent
             # began or the hold ran out) and 0.2 s stand after it, as missing_lockout needs.
@@ -251,7 +253,7 @@ class CausalJudge:
                 continue
             types = None if (top_done or final) else PULL_FAULTS
             view = view or classify_view(track, signals, self.config.view)
-            new += self._judge(signals, rep, number, view, types, now)
+            new += self._judge(signals, done, view, types, now)
             self._stage[number] = 2 if types is None else 1
         self.faults += new
         return new
@@ -259,18 +261,24 @@ class CausalJudge:
     def _judge(
         self,
         signals: Signals,
-        rep: Rep,
-        number: int,
+        reps: list[Rep],
         view: View,
         types: tuple[str, ...] | None,
         now: float,
     ) -> list[LiveFault]:
-        """The offline rules on one rep of the window; each (rep, type) is announced once."""
+        """The offline rules on the window's reps up to the last, which is the one decided:
+        the reps before it are its set so far, as rules that look across a set need (a lifter
+        who has rounded clearly is held to the release level on their other reps). Each
+        (rep, type) is announced once."""
         out = []
-        # The window numbers reps from its own start; the set's count is `number`.
-        for f in judge(signals, [replace(rep, index=number)], view, self.config.rules):
+        number = reps[-1].index  # numbered as in the set, not from the window's start
+        for f in judge(signals, reps, view, self.config.rules):
             key = (number, f.type)
-            if (types is None or f.type in types) and key not in self._announced:
+            if (
+                f.rep == number
+                and (types is None or f.type in types)
+                and key not in self._announced
+            ):
                 self._announced.add(key)
-                out.append(LiveFault(replace(f, rep=number), now))
+                out.append(LiveFault(f, now))
         return out
