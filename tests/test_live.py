@@ -260,3 +260,32 @@ def test_live_headless_realtime_on_demo(tmp_path):
         assert (folder / name).is_file(), name
     assert list(folder.glob("*.html")), "the review page"
     assert json.loads((folder / "session.live.json").read_text())["session_dir"] == str(folder)
+
+
+@pytest.mark.slow
+def test_live_reads_the_lifter_as_the_offline_analysis_does(tmp_path):
+    """Live follows the lifter with the offline pass's settings, so a frame both analyse gets
+    the same landmarks and back outline, and the offline thresholds mean the same live."""
+    import subprocess
+
+    from batch_helpers import hinge_video
+
+    from hingecheck.records import Track
+
+    video = hinge_video(tmp_path / "set.mp4", reps=("clean", "squat"))
+    every_frame = tmp_path / "every_frame.toml"  # offline at every frame, as live takes them
+    every_frame.write_text("[pose]\ncoarse_hz = 0.0\n")
+    live = [sys.executable, "-m", "hingecheck", "live", "--source", str(video), "--headless"]
+    subprocess.run([*live, "-o", str(tmp_path), "-q", "--no-video"], check=True, timeout=300)
+    offline = [sys.executable, "-m", "hingecheck", "analyze", str(video), "-q", "--no-video"]
+    cfg = ["--config", str(every_frame), "-o", str(tmp_path / "offline")]
+    subprocess.run([*offline, *cfg], check=True, timeout=300)
+    (folder,) = tmp_path.glob("hingecheck-live-*")
+    got = Track.load(folder / "session.track.npz")
+    want = Track.load(tmp_path / "offline" / "set.track.npz")
+    assert got is not None and want is not None
+    at = np.searchsorted(want.t, got.t)
+    assert len(got) >= 0.9 * len(want) and np.allclose(want.t[at], got.t)
+    assert got.present.all() and want.present[at].all()
+    np.testing.assert_allclose(got.landmarks, want.landmarks[at], atol=1e-5)
+    np.testing.assert_allclose(got.back_profile, want.back_profile[at], atol=1e-5)

@@ -56,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--num-poses",
         type=int,
         default=2,
-        help="people told apart in the look at the whole frame every 2 s (default 2); between "
-        "looks the model tracks the lifter alone, on a crop around them",
+        help="people the model tells apart in each frame, the lifter kept among them "
+        '(default 2; config [pose] follow = "track": in each look at the whole frame)',
     )
     add_model_options(p)
     p.add_argument(
