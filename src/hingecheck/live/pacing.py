@@ -5,12 +5,13 @@ One model call takes longer than a frame lasts (~44 ms here for a detected pose 
 one model alone falls behind, and the frames it misses are whichever arrived while it was busy:
 an uneven cadence, and each frame it does take has waited for the previous call. Two models in
 two threads (their calls release the GIL and run on their own native threads) take turns, so a
-2-core machine takes nearly every frame (94-96 % of a 720p30 clip here); results are handed on
-in frame order. When the calls still take longer than the frames allow (a slower machine,
-another process holding a core, a 60 fps camera), frames are taken on a stride (every 2nd,
-every 3rd, ...) chosen from the measured call time, so the frames analysed stay evenly spaced,
-each one is fresh when taken, and nothing queues. A hinge rep lasts over a second, so even every
-3rd frame at 30 fps sees each bottom and lockout.
+2-core machine takes nearly every frame while a paired call stays cheap (94-96 % of a 720p30
+clip here; see `Stride` for when pairs are not worth it); results are handed on in frame order.
+When the calls still take longer than the frames allow (a slower machine, another process
+holding a core, a 60 fps camera), frames are taken on a stride (every 2nd, every 3rd, ...)
+chosen from the measured call time, so the frames analysed stay evenly spaced, each one is fresh
+when taken, and nothing queues. A hinge rep lasts over a second, so even every 3rd frame at 30
+fps sees each bottom and lockout.
 """
 
 from __future__ import annotations
