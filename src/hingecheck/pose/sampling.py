@@ -113,7 +113,8 @@ F = TypeVar("F")
 
 # The points whose paths decide where to sample densely: the segments the rules read (trunk,
 # thigh, the bar's hands), each as the midpoint of its left and right landmarks.
-_PAIRS = ((L_SHOULDER, R_SHOULDER), (L_HIP, R_HIP), (L_KNEE, R_KNEE), (L_WRIST, R_WRIST))
+_LEFT = np.array([L_SHOULDER, L_HIP, L_KNEE, L_WRIST])
+_RIGHT = np.array([R_SHOULDER, R_HIP, R_KNEE, R_WRIST])
 
 
 def body_points(pose: _Pose, width: int, height: int) -> np.ndarray | None:
@@ -121,7 +122,7 @@ def body_points(pose: _Pose, width: int, height: int) -> np.ndarray | None:
     if not pose.present:
         return None
     lm = pose.landmarks[:, :2].astype(np.float64) * (width, height)
-    pts = np.array([0.5 * (lm[a] + lm[b]) for a, b in _PAIRS])
+    pts = 0.5 * (lm[_LEFT] + lm[_RIGHT])
     trunk = float(np.linalg.norm(pts[0] - pts[1]))
     if not np.all(np.isfinite(pts)) or trunk <= 0:
         return None
