@@ -317,6 +317,7 @@ def evaluate_folder(
     """Analyse each labelled clip (cached tracks reused: made with the same `model` bundle,
     default the shipped one) and score it."""
     from hingecheck.judge.evaluate import ClipResult, check_labels, score_clip
+    from hingecheck.outputs.registry import TRACK, output
     from hingecheck.outputs.writers import write_text
 
     try:
@@ -332,7 +333,7 @@ def evaluate_folder(
         if progress:
             print(f"[{i}/{len(labels)}] {video.name}", file=sys.stderr)
         try:
-            result = analyze(video, cfg, model=model, cache_path=out / f"{video.stem}.track.npz")
+            result = analyze(video, cfg, model=model, cache_path=TRACK.path_for(out, video.stem))
         except InputError as exc:
             results.append(
                 ClipResult(
@@ -347,6 +348,6 @@ def evaluate_folder(
             )
             continue
         report = result.report.to_dict()
-        write_text(out / f"{video.stem}.json", json.dumps(report, indent=2) + "\n")
+        write_text(output("json").path_for(out, video.stem), json.dumps(report, indent=2) + "\n")
         results.append(score_clip(label, report))
     return results, cfg.digest()

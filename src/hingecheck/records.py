@@ -313,3 +313,68 @@ class Report:
             "warnings": list(self.warnings),
             "config_hash": self.config_hash,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The report read back from its JSON form (`to_dict`'s inverse: the round trip gives
+        the same JSON). Keys that reports of earlier versions may lack take the value those
+        versions meant. The JSON keeps times, not frame indices: a read-back rep's frame
+        indices are -1. KeyError, TypeError or ValueError on anything that is not a report."""
+        src, view, exercise = data["source"], data.get("view") or {}, data.get("exercise") or {}
+        faults = [
+            Fault(
+                type=str(f["type"]),
+                rep=int(f.get("rep") or 0),
+                start_s=float(f["start_s"]),
+                end_s=float(f["end_s"]),
+                peak_s=float(f.get("peak_s", f["start_s"])),
+                severity=str(f.get("severity", "")),
+                value=float(f.get("value", 0.0)),
+                threshold=float(f.get("threshold", 0.0)),
+                phase=str(f.get("phase", "")),
+                message=str(f.get("message", "")),
+                cue=str(f.get("cue", "")),
+                confidence=float(f.get("confidence", 1.0)),
+            )
+            for f in data["faults"]
+        ]
+        reps = [
+            Rep(
+                index=int(r["index"]),
+                start=-1,
+                bottom=-1,
+                top=-1,
+                end=-1,
+                start_s=float(r["start_s"]),
+                bottom_s=float(r.get("bottom_s", r["start_s"])),
+                top_s=float(r.get("top_s", r["end_s"])),
+                end_s=float(r["end_s"]),
+                complete=bool(r.get("complete", True)),
+            )
+            for r in data["reps"]
+        ]
+        return cls(
+            source=VideoInfo(
+                path=str(src["path"]),
+                width=int(src.get("width", 0)),
+                height=int(src.get("height", 0)),
+                fps=float(src.get("fps", 0.0)),
+                frames=int(src.get("frames", 0)),
+                duration_s=float(src.get("duration_s", 0.0)),
+                rotation=int(src.get("rotation", 0)),
+            ),
+            view=View(
+                camera=str(view.get("camera", "")),
+                side=str(view.get("side", "")),
+                judged=bool(view.get("judged", True)),
+                reason=str(view.get("reason", "")),
+                not_judged={str(k): str(v) for k, v in (view.get("not_judged") or {}).items()},
+            ),
+            reps=reps,
+            faults=faults,
+            warnings=[str(w) for w in data.get("warnings", [])],
+            exercise=str(exercise.get("name", "")),
+            exercise_source=str(exercise.get("source", "")),
+            config_hash=str(data.get("config_hash", "")),
+            version=str(data.get("version", "")),
+        )

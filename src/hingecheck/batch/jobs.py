@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hingecheck.faults import FAULT_TYPES
+from hingecheck.outputs.registry import output
 
 STATUSES = ("analysed", "not_judged", "failed", "skipped")
 # The columns of a set's row in batch.csv / batch.json: one count per fault type.
@@ -36,7 +37,7 @@ class SetJob:
 
     @property
     def report_path(self) -> Path:
-        return self.out_dir / f"{self.stem}.json"
+        return output("json").path_for(self.out_dir, self.stem)
 
 
 @dataclass(frozen=True)

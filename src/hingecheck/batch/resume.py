@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hingecheck.batch.jobs import SetJob, SetResult
+from hingecheck.outputs.registry import TRACK, output
 
 STAMP_SCHEMA = "hingecheck.batch-stamp/1"
 
@@ -45,7 +46,7 @@ def clean_staging(job: SetJob) -> None:
     """Remove what an interrupted or killed worker left of this set."""
     for leftover in job.out_dir.parent.glob(f".{job.out_dir.name}.{job.stem}.part-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    for part in job.out_dir.glob(f"{job.stem}.track.npz.part"):
+    for part in job.out_dir.glob(TRACK.name_for(job.stem) + ".part"):
         part.unlink(missing_ok=True)
 
 
@@ -152,4 +153,4 @@ def committed(job: SetJob, key: SetKey) -> SetResult | None:
 
 
 def _has_video(job: SetJob) -> bool:
-    return (job.out_dir / f"{job.stem}.annotated.mp4").is_file()
+    return output("video").path_for(job.out_dir, job.stem).is_file()

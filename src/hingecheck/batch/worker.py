@@ -18,7 +18,7 @@ from hingecheck.batch.resume import SetKey, clean_staging, commit, staging_dir, 
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
 from hingecheck.faults import FAULT_TYPES
-from hingecheck.outputs.registry import prepare_out_dir, write_outputs
+from hingecheck.outputs.registry import TRACK, prepare_out_dir, write_outputs
 from hingecheck.pipeline import Analysis, analyze
 from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, default_model_path
 from hingecheck.version import __version__
@@ -123,7 +123,7 @@ def analyze_set(job: SetJob, analyzer: SetAnalyzer | None = None) -> SetResult:
         # Named by the worker's pid: a set in progress can be seen (and its worker found).
         staging = staging_dir(job, str(os.getpid()))
         staging.mkdir()
-        cache = job.out_dir / f"{job.stem}.track.npz"
+        cache = TRACK.path_for(job.out_dir, job.stem)
         done = analyse_into(job, worker, job.video, staging, cache)
         commit(staging, job.out_dir, job.stem)
         return replace(done, seconds=time.perf_counter() - start)

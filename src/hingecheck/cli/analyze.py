@@ -107,7 +107,7 @@ def summary_lines(result: Analysis) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     # The library is imported here, not at the top, so `--version` and `--help` stay fast.
     from hingecheck.config import load_config
-    from hingecheck.outputs.registry import prepare_out_dir, write_outputs
+    from hingecheck.outputs.registry import TRACK, prepare_out_dir, write_outputs
     from hingecheck.pipeline import analyze
     from hingecheck.video.source import check_video_path
 
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     check_video_path(video)
     out = prepare_out_dir(args.out if args.out else video.parent)
     progress = not args.quiet and sys.stderr.isatty()
-    cache = None if args.no_cache else out / f"{video.stem}.track.npz"
+    cache = None if args.no_cache else TRACK.path_for(out, video.stem)
     config = load_config(args.config)
     if args.pose_hz is not None:
         config = replace(config, pose=replace(config.pose, sample_hz=args.pose_hz))

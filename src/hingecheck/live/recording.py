@@ -179,7 +179,7 @@ def save_session(
     """Analyse the recorded session like a recorded set (the offline rules over the whole
     session) and write its outputs beside the recording: report, CSV, captions, annotated
     video, review page; plus the live figures (session.live.json) and the Track."""
-    from hingecheck.outputs.registry import write_outputs
+    from hingecheck.outputs.registry import TRACK, write_outputs
     from hingecheck.pipeline import Analysis, judge_track
 
     folder, video = recorder.path.parent, recorder.path
@@ -191,7 +191,7 @@ def save_session(
     dur = times[-1] + float(np.median(np.diff(times)))
     vinfo = replace(info, path=str(video), frames=len(times), duration_s=dur)
     track = stack_track(times, poses, vinfo)
-    track.save(folder / "session.track.npz", key="live")
+    track.save(TRACK.path_for(folder, "session"), key="live")
     signals, report = judge_track(track, cfg)
     result = Analysis(report, track, signals, cfg)
     write_outputs(

@@ -15,10 +15,11 @@ from urllib.parse import quote
 
 from hingecheck.errors import InputError
 from hingecheck.faults import FAULT_TYPES, fault_kind
+from hingecheck.outputs.registry import output
 from hingecheck.outputs.review import template_env
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
-from hingecheck.records import SCHEMA
+from hingecheck.records import SCHEMA, Report
 
 
 @dataclass
@@ -40,7 +41,7 @@ class SetEntry:
     @property
     def page(self) -> Path:
         """The review page if written, else the report itself."""
-        html = self.json_path.with_suffix(".html")
+        html = output("html").path_for(self.json_path.parent, self.stem)
         return html if html.exists() else self.json_path
 
 
@@ -64,31 +65,33 @@ def read_entry(path: Path, root: Path) -> SetEntry | None:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return None
     try:
-        source = data["source"]
-        faults = {k: 0 for k in FAULT_TYPES}
-        for f in data["faults"]:
-            faults[f["type"]] = faults.get(f["type"], 0) + 1
-        rel = path.parent.relative_to(root).as_posix()
-        return SetEntry(
-            json_path=path,
-            folder="" if rel == "." else rel,
-            stem=path.stem,
-            clip=Path(str(source["path"])).name,
-            date=_set_date(path, str(source["path"])),
-            reps=sum(bool(r.get("complete", True)) for r in data["reps"]),
-            duration_s=float(source.get("duration_s", 0.0)),
-            camera=str(data.get("view", {}).get("camera", "")),
-            judged=bool(data.get("view", {}).get("judged", True)),
-            faults=faults,
-            warnings=len(data.get("warnings", [])),
-        )
-    except (KeyError, TypeError, ValueError):
+        report = Report.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
+    faults = {k: 0 for k in FAULT_TYPES}
+    for f in report.faults:
+        faults[f.type] = faults.get(f.type, 0) + 1
+    rel = path.parent.relative_to(root).as_posix()
+    return SetEntry(
+        json_path=path,
+        folder="" if rel == "." else rel,
+        stem=path.name.removesuffix(output("json").suffix),
+        clip=Path(report.source.path).name,
+        date=_set_date(path, report.source.path),
+        reps=sum(r.complete for r in report.reps),
+        duration_s=report.source.duration_s,
+        camera=report.view.camera,
+        judged=report.view.judged,
+        faults=faults,
+        warnings=len(report.warnings),
+    )
 
 
 def load_entries(root: Path) -> list[SetEntry]:
     """Every report under `root`, grouped by folder, newest first within a folder."""
-    found = (read_entry(p, root) for p in sorted(root.rglob("*.json")) if p.is_file())
+    found = (
+        read_entry(p, root) for p in sorted(root.rglob("*" + output("json").suffix)) if p.is_file()
+    )
     entries = [e for e in found if e is not None]
     entries.sort(key=lambda e: e.date, reverse=True)
     entries.sort(key=lambda e: e.folder)  # stable: keeps newest first inside each folder
@@ -113,7 +116,7 @@ def render_index(root: Path, entries: list[SetEntry], page_dir: Path) -> str:
             "camera": e.camera,
             "judged": e.judged,
             "href": _href(e.page, page_dir),
-            "has_page": e.page.suffix == ".html",
+            "has_page": e.page.suffix == output("html").suffix,
             "faults": [{"type": k, "count": e.faults.get(k, 0)} for k in FAULT_TYPES],
             "total": sum(e.faults.values()),
             "warnings": e.warnings,

@@ -1,6 +1,7 @@
 """Every file an analysis writes, in one table: the output folder checked, then each writer.
 
-A new output format is a writer and a row in OUTPUTS."""
+A new output format is a writer and a row in OUTPUTS (serve offers it with no other edit).
+Nothing else spells an output's file name: it asks its row (`output(key).path_for(...)`)."""
 
 from __future__ import annotations
 
@@ -62,24 +63,59 @@ def _review(result: Analysis, video: Path, path: Path, progress: bool) -> None:
 
 
 @dataclass(frozen=True)
-class Output:
-    """One file an analysis writes, as `<stem><suffix>` in the output folder."""
+class OutputFile:
+    """A file kept for a set, named `<stem><suffix>` in its output folder."""
 
     key: str
     suffix: str
     what: str
+    media: str  # its media type, as a server sends it
+
+    def name_for(self, stem: str) -> str:
+        """The file's name for the set named `stem`."""
+        return f"{stem}{self.suffix}"
+
+    def path_for(self, folder: Path, stem: str) -> Path:
+        """The file's path in `folder` for the set named `stem`."""
+        return folder / self.name_for(stem)
+
+
+@dataclass(frozen=True)
+class Output(OutputFile):
+    """One file an analysis writes, with its writer."""
+
     write: Callable[[Analysis, Path, Path, bool], None]  # (result, video, path, progress)
     optional: bool = False  # the annotated video: skipped with --no-video
+    link: str = ""  # its link's words where pages offer it for download ("": shown otherwise)
 
 
 # In writing order: the review page comes after the annotated video, which it shows if present.
 OUTPUTS: tuple[Output, ...] = (
-    Output("json", ".json", "the report (schema hingecheck.report/1)", _json),
-    Output("csv", ".csv", "one row per frame: angles, rep, phase, faults", _csv),
-    Output("srt", ".srt", "the faults as timed captions", _srt),
-    Output("video", ".annotated.mp4", "the annotated video", _video, optional=True),
-    Output("html", ".html", "the trainer's review page", _review),
+    Output(
+        "json", ".json", "the report (schema hingecheck.report/1)", "application/json", _json,
+        link="report JSON",
+    ),
+    Output(
+        "csv", ".csv", "one row per frame: angles, rep, phase, faults",
+        "text/csv; charset=utf-8", _csv, link="CSV",
+    ),
+    Output(
+        "srt", ".srt", "the faults as timed captions", "application/x-subrip", _srt,
+        link="captions",
+    ),
+    Output("video", ".annotated.mp4", "the annotated video", "video/mp4", _video, optional=True),
+    Output("html", ".html", "the trainer's review page", "text/html; charset=utf-8", _review),
+)  # fmt: skip
+# The pose model's landmarks, kept beside the outputs so a re-run skips the model (not served).
+TRACK = OutputFile(
+    "track", ".track.npz", "the pose track (a cache a re-run reads)", "application/octet-stream"
 )
+_BY_KEY = {o.key: o for o in OUTPUTS}
+
+
+def output(key: str) -> Output:
+    """The row of one output ("json", "csv", "srt", "video", "html")."""
+    return _BY_KEY[key]
 
 
 def write_outputs(
@@ -87,11 +123,11 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write every output for one analysis; each file appears only once complete."""
     paths: dict[str, Path] = {}
-    for output in OUTPUTS:
-        if output.optional and not with_video:
+    for row in OUTPUTS:
+        if row.optional and not with_video:
             continue
-        path = out / f"{video.stem}{output.suffix}"
-        output.write(result, video, path, progress)
-        paths[output.key] = path
+        path = row.path_for(out, video.stem)
+        row.write(result, video, path, progress)
+        paths[row.key] = path
     result.outputs.update(paths)
     return paths

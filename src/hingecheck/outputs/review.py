@@ -22,6 +22,7 @@ from hingecheck.errors import InputError
 from hingecheck.faults import FAULT_TYPES, FAULTS, fault_kind
 from hingecheck.judge.rules import ThresholdLine, reading, threshold_lines
 from hingecheck.outputs import text
+from hingecheck.outputs.registry import output
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
 from hingecheck.pipeline import Analysis
@@ -236,7 +237,7 @@ def rep_angles(signals: Signals, rep: Rep) -> dict[str, Any]:
 
 def video_url(out_dir: Path, video_path: Path, stem: str) -> tuple[str, str]:
     """The page's video: the annotated one if written, else the source; a relative URL."""
-    annotated = out_dir / f"{stem}.annotated.mp4"
+    annotated = output("video").path_for(out_dir, stem)
     target = annotated if annotated.exists() else Path(video_path)
     try:
         rel = os.path.relpath(target.resolve(), out_dir.resolve())
@@ -315,6 +316,6 @@ def write_review(result: Analysis, video_path: Path, out_dir: Path, stem: str) -
         Path(video_path), result.track, [f.peak_s for f in as_in_json(result.report).faults]
     )
     data = page_data(result, Path(video_path), out_dir, stem, stills)
-    path = out_dir / f"{stem}.html"
+    path = output("html").path_for(out_dir, stem)
     write_text(path, render_review(data))
     return path

@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hingecheck.faults import FAULT_TYPES, FAULTS
+from hingecheck.outputs.registry import OUTPUTS
 from hingecheck.outputs.text import template_env as page_env
 from hingecheck.serve import routes_lifter, routes_review, routes_trainer
 from hingecheck.serve.app_context import Context, ctx
@@ -76,6 +77,9 @@ def template_env() -> jinja2.Environment:
         LABELS={k.key: k.label for k in FAULTS},
         COLOURS={k.key: k.colour for k in FAULTS},
         FAULT_TYPES=FAULT_TYPES,
+        # A set's files by output key, and those offered for download (outputs.registry).
+        SUFFIX={o.key: o.suffix for o in OUTPUTS},
+        DOWNLOADS=[o for o in OUTPUTS if o.link],
     )
     return env
 

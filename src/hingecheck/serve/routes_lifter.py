@@ -20,7 +20,7 @@ from hingecheck.serve.app_context import ctx
 from hingecheck.serve.auth import lifter_csrf, lifter_csrf_ok
 from hingecheck.serve.store import Client, SetRow
 from hingecheck.serve.uploads import UploadError, check_video, new_public_id, receive_upload
-from hingecheck.serve.views import report_of, set_file, set_view, status
+from hingecheck.serve.views import has_video, report_of, set_file, set_view, status
 
 MAX_NOTE = 1000
 
@@ -132,7 +132,7 @@ async def set_page(request: Request) -> Response:
         "status": status(c.store, row),
         "files": f"/c/{client.token}/sets/{row.public_id}/files/{row.stem}",
         "has_video": report is not None and
-        (c.settings.results / row.public_id / f"{row.stem}.annotated.mp4").is_file(),
+        has_video(c.settings, row),
     }  # fmt: skip
     return _page(request, "lifter_set.html.j2", data)
 

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from hingecheck.faults import FAULT_TYPES
+from hingecheck.records import Report
 from hingecheck.serve.app_context import ctx
 from hingecheck.serve.routes_trainer import page, trainer_only
 from hingecheck.serve.store import VERDICTS, SetRow
@@ -58,7 +59,7 @@ async def set_page(request: Request) -> Response:
         "review": c.store.review(row.id),
         "files": f"/t/sets/{row.public_id}/files/{row.stem}",
         "has_report": report is not None,
-        "duration": float((report or {}).get("source", {}).get("duration_s", row.video_s)),
+        "duration": Report.from_dict(report).source.duration_s if report else row.video_s,
     }
     return page(request, "review_set.html.j2", data)
 
@@ -73,12 +74,12 @@ async def set_files(request: Request) -> Response:
     return set_file(ctx(request).settings, _set(request), request.path_params["name"])
 
 
-def _done(request: Request) -> tuple[SetRow, dict]:
+def _done(request: Request) -> tuple[SetRow, Report]:
     row = _set(request)
     report = report_of(ctx(request).settings, row)
     if report is None:
         raise HTTPException(409, "the set has no analysis to review yet")
-    return row, report
+    return row, Report.from_dict(report)
 
 
 @trainer_only
@@ -89,7 +90,7 @@ async def verdict(request: Request) -> Response:
         index = int(str(form.get("fault", "")))
     except ValueError:
         raise HTTPException(400, "which fault?") from None
-    if not 0 <= index < len(report.get("faults", [])):
+    if not 0 <= index < len(report.faults):
         raise HTTPException(400, "no such fault in this set")
     value = str(form.get("verdict", ""))
     if value not in (*VERDICTS, "clear"):
@@ -109,7 +110,7 @@ async def add_missed(request: Request) -> Response:
         t = float(str(form.get("time", "")).replace(",", "."))
     except ValueError:
         t = math.nan
-    duration = float(report.get("source", {}).get("duration_s", row.video_s))
+    duration = report.source.duration_s
     if not (math.isfinite(t) and 0.0 <= t <= duration + 0.5):
         raise HTTPException(400, f"the moment must be a time in the video (0 to {duration:.1f} s)")
     ctx(request).store.add_missed(row.id, ftype, round(t, 2))

@@ -29,6 +29,7 @@ from hingecheck.serve.auth import (
 )
 from hingecheck.serve.history import chart, sessions
 from hingecheck.serve.store import Client
+from hingecheck.serve.views import result_file
 
 MAX_NAME = 80
 Handler = Callable[[Request], Awaitable[Response]]
@@ -139,7 +140,7 @@ def trainer_agreement(c: Context) -> Agreement:
     """The checker against this trainer's verdicts, over every reviewed set."""
     pairs = []
     for row in c.store.reviewed_sets():
-        report = load_report(c.settings.results / row.public_id / f"{row.stem}.json")
+        report = load_report(result_file(c.settings, row, "json"))
         if report is not None:
             pairs.append((label_for(row, report, c.store.review(row.id)), report))
     return agreement(pairs)
@@ -204,7 +205,7 @@ async def client_page(request: Request) -> Response:
     reports = []
     for r in rows:
         if r.state == "done":
-            rep = load_report(c.settings.results / r.public_id / f"{r.stem}.json")
+            rep = load_report(result_file(c.settings, r, "json"))
             if rep is not None:
                 reports.append((r.uploaded, rep))
     days = sessions(reports)
@@ -241,7 +242,7 @@ async def export_labels(request: Request) -> Response:
     c = ctx(request)
     labels = []
     for row in c.store.reviewed_sets():
-        report = load_report(c.settings.results / row.public_id / f"{row.stem}.json")
+        report = load_report(result_file(c.settings, row, "json"))
         if report is not None:
             labels.append(label_for(row, report, c.store.review(row.id)))
     body = json.dumps(labels, indent=1, ensure_ascii=False) + "\n"

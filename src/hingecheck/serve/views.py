@@ -10,8 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 
 from hingecheck.faults import FAULT_TYPES, label
+from hingecheck.outputs.registry import OUTPUTS, output
 from hingecheck.outputs.text import clock
-from hingecheck.records import is_borderline
+from hingecheck.records import Report
 from hingecheck.serve.agreement import load_report
 from hingecheck.serve.settings import Settings
 from hingecheck.serve.store import SetRow, Store
@@ -21,14 +22,8 @@ REVIEW_CSP = (
     "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
     "script-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
-# Which of a set's outputs may be fetched, by suffix after the set's generated stem.
-_SERVED = {
-    ".html": "text/html; charset=utf-8",
-    ".annotated.mp4": "video/mp4",
-    ".json": "application/json",
-    ".srt": "application/x-subrip",
-    ".csv": "text/csv; charset=utf-8",
-}
+# Which of a set's outputs may be fetched, by suffix after the set's generated stem: all of them.
+_SERVED = {o.suffix: o.media for o in OUTPUTS}
 DEFAULT_SPEED = 2.0  # analysis seconds per second of video before this server has measured it
 
 
@@ -36,11 +31,16 @@ def report_of(settings: Settings, row: SetRow) -> dict[str, Any] | None:
     """The set's report JSON once the analysis wrote it."""
     if row.state != "done":
         return None
-    return load_report(settings.results / row.public_id / f"{row.stem}.json")
+    return load_report(result_file(settings, row, "json"))
+
+
+def result_file(settings: Settings, row: SetRow, key: str) -> Path:
+    """Where the set's output `key` (a row of outputs.registry) is written."""
+    return output(key).path_for(settings.results / row.public_id, row.stem)
 
 
 def has_video(settings: Settings, row: SetRow) -> bool:
-    return (settings.results / row.public_id / f"{row.stem}.annotated.mp4").is_file()
+    return result_file(settings, row, "video").is_file()
 
 
 def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
@@ -48,34 +48,32 @@ def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
     if report is None:
         return {"reps": [], "faults": [], "warnings": [], "judged": False, "exercise": "",
                 "camera": "", "complete_reps": 0}  # fmt: skip
-    faults = []
-    for i, f in enumerate(report.get("faults", [])):
-        faults.append(
-            {
-                "index": i,
-                "type": f["type"],
-                "label": label(f["type"]) if f["type"] in FAULT_TYPES else f["type"],
-                "rep": f.get("rep"),
-                "start_s": float(f["start_s"]),
-                "end_s": float(f["end_s"]),
-                "peak_s": float(f.get("peak_s", f["start_s"])),
-                "when": f"{clock(float(f['start_s']))}–{clock(float(f['end_s']))}",
-                "message": f.get("message", ""),
-                "cue": f.get("cue", ""),
-                "severity": f.get("severity", ""),
-                "borderline": is_borderline(float(f.get("confidence", 1.0))),
-            }
-        )
-    reps = report.get("reps", [])
-    view = report.get("view") or {}
+    rep = Report.from_dict(report)
+    faults = [
+        {
+            "index": i,
+            "type": f.type,
+            "label": label(f.type) if f.type in FAULT_TYPES else f.type,
+            "rep": f.rep or None,
+            "start_s": f.start_s,
+            "end_s": f.end_s,
+            "peak_s": f.peak_s,
+            "when": f"{clock(f.start_s)}–{clock(f.end_s)}",
+            "message": f.message,
+            "cue": f.cue,
+            "severity": f.severity,
+            "borderline": f.borderline,
+        }
+        for i, f in enumerate(rep.faults)
+    ]
     return {
-        "reps": reps,
-        "complete_reps": sum(bool(r.get("complete", True)) for r in reps),
+        "reps": rep.reps,
+        "complete_reps": sum(r.complete for r in rep.reps),
         "faults": faults,
-        "warnings": list(report.get("warnings", [])),
-        "judged": bool(view.get("judged", True)),
-        "camera": str(view.get("camera", "")),
-        "exercise": str((report.get("exercise") or {}).get("name", "")).replace("_", " "),
+        "warnings": rep.warnings,
+        "judged": rep.view.judged,
+        "camera": rep.view.camera,
+        "exercise": rep.exercise.replace("_", " "),
     }
 
 
@@ -109,7 +107,8 @@ def set_file(settings: Settings, row: SetRow, name: str) -> FileResponse:
         if name == f"{row.stem}{suffix}":
             path = settings.results / row.public_id / name
             if row.state == "done" and path.is_file():
-                headers = {"content-security-policy": REVIEW_CSP} if suffix == ".html" else {}
+                page = suffix == output("html").suffix
+                headers = {"content-security-policy": REVIEW_CSP} if page else {}
                 return FileResponse(path, media_type=media, headers=headers)
             break
     raise HTTPException(404, "no such file")
