@@ -1,8 +1,11 @@
 """Config loading: defaults, overrides and the errors a user sees."""
 
+import dataclasses
+import tomllib
+
 import pytest
 
-from hingecheck.config import default_text, load_config
+from hingecheck.config import RANGES, Config, declared, default_text, load_config
 from hingecheck.errors import InputError
 
 
@@ -60,3 +63,57 @@ def test_unknown_key_is_named(tmp_path):
 def test_missing_config_file(tmp_path):
     with pytest.raises(InputError, match="cannot read config"):
         load_config(tmp_path / "nope.toml")
+
+
+def _keys(cls, where=""):
+    """Every declared key of a section and the sections below it, with its type and range."""
+    out = {}
+    for name, (ftype, rng) in declared(cls).items():
+        if dataclasses.is_dataclass(ftype):
+            out.update(_keys(ftype, f"{where}{name}."))
+        else:
+            out[f"{where}{name}"] = (ftype, rng)
+    return out
+
+
+def _toml_keys(data, where=""):
+    out = set()
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out |= _toml_keys(value, f"{where}{key}.")
+        else:
+            out.add(f"{where}{key}")
+    return out
+
+
+# Numbers declared before every threshold carried its range (checked only for being finite).
+UNRANGED = {
+    "reps.lift_off_speed_deg_s",
+    "reps.max_top_lean_deg",
+    "reps.min_top_wrists_above_knees",
+    "reps.min_hands_seen",
+    "reps.walk_off_trunks",
+    "reps.lying_thigh_back_deg",
+}
+
+
+def test_settings_are_declared_once_and_documented():
+    """One declaration per key (its type and range, in config.py) and one default with its
+    reason (in default_config.toml): the two name the same keys, and RANGES is derived."""
+    keys = _keys(Config)
+    data = tomllib.loads(default_text())
+    data.pop("profiles")
+    assert _toml_keys(data) == set(keys)
+    numbers = {k for k, (t, _) in keys.items() if t in (int, float)}
+    ranged = {k for k, (_, rng) in keys.items() if rng is not None}
+    assert ranged <= numbers
+    assert numbers - ranged == UNRANGED, "a new number needs its Range"
+    assert RANGES == {k: (keys[k][1].lo, keys[k][1].hi) for k in ranged}
+
+
+def test_a_declared_range_is_enforced(tmp_path):
+    p = tmp_path / "c.toml"
+    lo, hi = RANGES["rules.lumbar_rounding.threshold"]
+    p.write_text(f"[rules.lumbar_rounding]\nthreshold = {hi + 1}\n")
+    with pytest.raises(InputError, match=f"between {lo:g} and {hi:g}"):
+        load_config(p)

@@ -16,7 +16,9 @@ from hingecheck.judge import rules
 from hingecheck.judge.causal import PULL_FAULTS
 from hingecheck.judge.evaluate import table, tally
 from hingecheck.outputs.review import CHARTS
+from hingecheck.judge.view import not_judged
 from hingecheck.synth import RepSpec, hinge_motion
+from hingecheck.synth.motion import KINDS
 
 CFG = load_config()
 
@@ -67,6 +69,12 @@ def test_every_fault_is_charted_with_its_thresholds():
         assert rules.reading(signals, report.view, c.key).shape == signals.t.shape
 
 
+def test_what_an_oblique_camera_judges_is_in_the_rows():
+    assert not_judged("oblique") == {k.key: k.oblique for k in FAULTS if k.oblique}
+    assert 0 < len(not_judged("oblique")) < len(FAULTS)  # some, not all, are left out
+    assert set(not_judged("front")) == set(FAULT_TYPES)
+
+
 def test_live_decides_every_fault():
     """Pull faults are decided during the pull, the rest at the top: none is left out."""
     top = {k.key for k in FAULTS if k.decided == "top"}
@@ -75,9 +83,11 @@ def test_live_decides_every_fault():
 
 
 def test_synthetic_truth_and_evaluation_use_the_table():
-    kinds = ("rounded", "squat", "short_lockout", "hyperextension")
-    motion = hinge_motion([RepSpec(kind=k) for k in kinds], 30.0)
-    assert {f["type"] for f in motion.faults} == set(FAULT_TYPES)
+    for k in FAULTS:  # each row's synthetic rep carries its fault as ground truth
+        assert k.synth in KINDS, k.key
+        motion = hinge_motion([RepSpec(kind=k.synth)], 30.0)
+        assert [f["type"] for f in motion.faults] == [k.key]
+    assert hinge_motion([RepSpec(kind="clean")], 30.0).faults == []
     text = table(tally([]))
     for k in FAULTS:
         assert k.short in text

@@ -160,7 +160,7 @@ def test_fault_banner_and_outline_colour(rendered: tuple[Path, Path, Analysis]) 
     _, out, result = rendered
     _, _, frames = decode(out)
     ov = render.plan_overlay(result, W, H)
-    assert ov.rounding[10] and not ov.rounding[40]
+    assert ov.outline_fault[10] == 0 and ov.outline_fault[40] == -1  # the rounding fault's colour
     assert ov.banners[10].tolist() == [True] and not ov.banners[40].any()
     assert str(ov.rep_title[10]) == "Rep 1/2" and str(ov.rep_title[40]) == "Rep 2/2"
     band = ov.style.height // 3  # the banner sits below the rep counter, in the top third

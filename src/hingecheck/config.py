@@ -7,10 +7,10 @@ import json
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
 
 from hingecheck.errors import InputError
 
@@ -25,21 +25,33 @@ EXERCISES = (
 
 
 @dataclass(frozen=True)
+class Range:
+    """A config value's valid range, inclusive, declared with it (`x: Annotated[float, Range(0,
+    1)]`): a value outside is refused at load, naming the key and the range. Wide on purpose:
+    they keep out what can't mean anything (NaN, a negative time, a fraction above 1, an angle
+    past 180), not what a coach might try. The default and its reason are in
+    default_config.toml under the same key."""
+
+    lo: float
+    hi: float
+
+
+@dataclass(frozen=True)
 class PoseConfig:
-    max_side: int
+    max_side: Annotated[int, Range(64, 8192)]
     follow: str
-    num_poses: int
-    min_presence: float
-    people_check_s: float
-    redetect_s: float
-    crop_margin: float
-    jump_tolerance: float
-    sample_hz: float
-    coarse_hz: float
-    turn_tolerance: float
-    cut_cell_change: float
-    cut_min_share: float
-    cut_blank_std: float
+    num_poses: Annotated[int, Range(1, 10)]
+    min_presence: Annotated[float, Range(0, 1)]
+    people_check_s: Annotated[float, Range(0, 60)]
+    redetect_s: Annotated[float, Range(0, 60)]
+    crop_margin: Annotated[float, Range(0.01, 10)]
+    jump_tolerance: Annotated[float, Range(0.01, 10)]
+    sample_hz: Annotated[float, Range(0, 1000)]
+    coarse_hz: Annotated[float, Range(0, 1000)]
+    turn_tolerance: Annotated[float, Range(0.001, 10)]
+    cut_cell_change: Annotated[float, Range(1, 255)]
+    cut_min_share: Annotated[float, Range(0.05, 1)]
+    cut_blank_std: Annotated[float, Range(0, 128)]
 
     def __post_init__(self) -> None:
         # The numbers are checked against RANGES as they are read; the one string here.
@@ -54,91 +66,91 @@ FOLLOW_MODES = ("track", "detect")
 
 @dataclass(frozen=True)
 class SignalConfig:
-    min_visibility: float
-    max_gap_s: float
-    reacquire_s: float
-    lowpass_hz: float
-    outlier_mads: float
-    outlier_window_s: float
-    bow_t0: float
-    bow_t1: float
-    back_line_pelvis: float
-    back_line_upper: float
-    back_line_max_arm: float
-    bone_tolerance: float
-    bone_window_s: float
+    min_visibility: Annotated[float, Range(0, 1)]
+    max_gap_s: Annotated[float, Range(0, 10)]
+    reacquire_s: Annotated[float, Range(0, 10)]
+    lowpass_hz: Annotated[float, Range(0.1, 60)]
+    outlier_mads: Annotated[float, Range(0.5, 100)]
+    outlier_window_s: Annotated[float, Range(0.01, 10)]
+    bow_t0: Annotated[float, Range(0, 1)]
+    bow_t1: Annotated[float, Range(0, 1)]
+    back_line_pelvis: Annotated[float, Range(0, 1)]
+    back_line_upper: Annotated[float, Range(0, 1)]
+    back_line_max_arm: Annotated[float, Range(0, 1)]
+    bone_tolerance: Annotated[float, Range(0, 10)]
+    bone_window_s: Annotated[float, Range(0, 60)]
 
 
 @dataclass(frozen=True)
 class RepConfig:
-    min_prominence_deg: float
-    min_rep_s: float
-    edge_fraction: float
-    top_fraction: float
-    max_hold_s: float
-    max_top_flexion_deg: float
-    floor_start_deg: float
+    min_prominence_deg: Annotated[float, Range(0.5, 180)]
+    min_rep_s: Annotated[float, Range(0.05, 60)]
+    edge_fraction: Annotated[float, Range(0, 0.5)]
+    top_fraction: Annotated[float, Range(0, 1)]
+    max_hold_s: Annotated[float, Range(0, 600)]
+    max_top_flexion_deg: Annotated[float, Range(0, 180)]
+    floor_start_deg: Annotated[float, Range(0, 180)]
     lift_off_speed_deg_s: float
     max_top_lean_deg: float
     min_top_wrists_above_knees: float
     min_hands_seen: float
     walk_off_trunks: float
-    still_speed_deg_s: float
+    still_speed_deg_s: Annotated[float, Range(0, 1000)]
     lying_thigh_back_deg: float
 
 
 @dataclass(frozen=True)
 class ViewConfig:
-    side_max_width: float
-    front_min_width: float
-    min_present_share: float
-    upright_max_lean: float
-    min_upright_s: float
+    side_max_width: Annotated[float, Range(0, 1)]
+    front_min_width: Annotated[float, Range(0, 1)]
+    min_present_share: Annotated[float, Range(0, 1)]
+    upright_max_lean: Annotated[float, Range(0, 90)]
+    min_upright_s: Annotated[float, Range(0, 600)]
 
 
 @dataclass(frozen=True)
 class ExerciseConfig:
-    good_morning_max_hang: float
-    swing_max_top_hang: float
-    swing_max_rep_s: float
-    rdl_max_knee_flexion: float
+    good_morning_max_hang: Annotated[float, Range(0, 10)]
+    swing_max_top_hang: Annotated[float, Range(0, 10)]
+    swing_max_rep_s: Annotated[float, Range(0.05, 60)]
+    rdl_max_knee_flexion: Annotated[float, Range(0, 180)]
 
 
 @dataclass(frozen=True)
 class RoundingConfig:
-    threshold: float
-    release: float
-    phase_fraction: float
-    min_trunk_lean: float
-    max_plausible: float
+    threshold: Annotated[float, Range(0, 1)]
+    release: Annotated[float, Range(0, 1)]
+    phase_fraction: Annotated[float, Range(0, 1)]
+    min_trunk_lean: Annotated[float, Range(0, 90)]
+    max_plausible: Annotated[float, Range(0, 1)]
 
 
 @dataclass(frozen=True)
 class SquatConfig:
-    max_trunk_lean: float
-    max_hip_knee_height: float
-    min_knee_hip_ratio: float
-    oblique_max_trunk_lean: float
+    max_trunk_lean: Annotated[float, Range(0, 90)]
+    max_hip_knee_height: Annotated[float, Range(-5, 5)]
+    min_knee_hip_ratio: Annotated[float, Range(0, 100)]
+    oblique_max_trunk_lean: Annotated[float, Range(0, 90)]
 
 
 @dataclass(frozen=True)
 class LockoutConfig:
-    hip_short_deg: float
-    max_top_lean: float
-    oblique_hip_short_deg: float
+    hip_short_deg: Annotated[float, Range(0, 180)]
+    max_top_lean: Annotated[float, Range(0, 90)]
+    oblique_hip_short_deg: Annotated[float, Range(0, 180)]
 
 
 @dataclass(frozen=True)
 class HyperextensionConfig:
-    max_back_lean: float
-    min_hold_s: float
-    oblique_max_back_lean: float
+    max_back_lean: Annotated[float, Range(0, 90)]
+    min_hold_s: Annotated[float, Range(0, 60)]
+    oblique_max_back_lean: Annotated[float, Range(0, 90)]
 
 
 @dataclass(frozen=True)
 class RulesConfig:
-    min_duration_s: float
-    merge_gap_s: float
+    min_duration_s: Annotated[float, Range(0, 60)]
+    merge_gap_s: Annotated[float, Range(0, 60)]
     lumbar_rounding: RoundingConfig
     squat_like_knee_bend: SquatConfig
     missing_lockout: LockoutConfig
@@ -198,16 +210,13 @@ def _line_of(text: str, key: str, section: str = "") -> int | None:
 
 def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: str) -> T:
     """Build a (nested) config dataclass from a dict, naming the key and line of any error."""
-    known = {f.name: f for f in fields(cls) if f.name != "profiles"}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
-    for name, f in known.items():
+    for name, (ftype, _) in declared(cls).items():
         value = data[name]
-        ftype = f.type if isinstance(f.type, type) else _TYPES.get(str(f.type))
-        if ftype is None:  # a nested section
-            nested = globals()[str(f.type)]
+        if isinstance(ftype, type) and is_dataclass(ftype):  # a nested section
             if not isinstance(value, dict):
                 raise InputError(f"{origin}: '{where}{name}' must be a table")
-            values[name] = _build(nested, value, f"{where}{name}.", origin, text)
+            values[name] = _build(ftype, value, f"{where}{name}.", origin, text)
             continue
         if ftype is str:
             if not isinstance(value, str):
@@ -228,72 +237,33 @@ def _build(cls: type[T], data: dict[str, Any], where: str, origin: str, text: st
     return cls(**values)
 
 
-_TYPES: dict[str, type] = {"int": int, "float": float, "str": str}
-# The valid range of every value (inclusive): a value outside is refused at load, naming the
-# key and the range. Wide on purpose: they keep out what can't mean anything (NaN, a negative
-# time, a fraction above 1, an angle past 180), not what a coach might try.
-RANGES: dict[str, tuple[float, float]] = {
-    "pose.max_side": (64, 8192),
-    "pose.num_poses": (1, 10),
-    "pose.people_check_s": (0, 60),
-    "pose.redetect_s": (0, 60),
-    "pose.crop_margin": (0.01, 10),
-    "pose.jump_tolerance": (0.01, 10),
-    "pose.min_presence": (0, 1),
-    "pose.sample_hz": (0, 1000),
-    "pose.coarse_hz": (0, 1000),
-    "pose.turn_tolerance": (0.001, 10),
-    "pose.cut_cell_change": (1, 255),
-    "pose.cut_min_share": (0.05, 1),
-    "pose.cut_blank_std": (0, 128),
-    "signals.min_visibility": (0, 1),
-    "signals.max_gap_s": (0, 10),
-    "signals.reacquire_s": (0, 10),
-    "signals.lowpass_hz": (0.1, 60),
-    "signals.outlier_mads": (0.5, 100),
-    "signals.outlier_window_s": (0.01, 10),
-    "signals.bow_t0": (0, 1),
-    "signals.bow_t1": (0, 1),
-    "signals.back_line_pelvis": (0, 1),
-    "signals.back_line_upper": (0, 1),
-    "signals.back_line_max_arm": (0, 1),
-    "signals.bone_tolerance": (0, 10),
-    "signals.bone_window_s": (0, 60),
-    "reps.min_prominence_deg": (0.5, 180),
-    "reps.min_rep_s": (0.05, 60),
-    "reps.edge_fraction": (0, 0.5),
-    "reps.top_fraction": (0, 1),
-    "reps.max_hold_s": (0, 600),
-    "reps.max_top_flexion_deg": (0, 180),
-    "reps.floor_start_deg": (0, 180),
-    "reps.still_speed_deg_s": (0, 1000),
-    "view.side_max_width": (0, 1),
-    "view.front_min_width": (0, 1),
-    "view.min_present_share": (0, 1),
-    "view.upright_max_lean": (0, 90),
-    "view.min_upright_s": (0, 600),
-    "exercise.good_morning_max_hang": (0, 10),
-    "exercise.swing_max_top_hang": (0, 10),
-    "exercise.swing_max_rep_s": (0.05, 60),
-    "exercise.rdl_max_knee_flexion": (0, 180),
-    "rules.min_duration_s": (0, 60),
-    "rules.merge_gap_s": (0, 60),
-    "rules.lumbar_rounding.threshold": (0, 1),
-    "rules.lumbar_rounding.release": (0, 1),
-    "rules.lumbar_rounding.phase_fraction": (0, 1),
-    "rules.lumbar_rounding.min_trunk_lean": (0, 90),
-    "rules.lumbar_rounding.max_plausible": (0, 1),
-    "rules.squat_like_knee_bend.max_trunk_lean": (0, 90),
-    "rules.squat_like_knee_bend.max_hip_knee_height": (-5, 5),
-    "rules.squat_like_knee_bend.min_knee_hip_ratio": (0, 100),
-    "rules.squat_like_knee_bend.oblique_max_trunk_lean": (0, 90),
-    "rules.missing_lockout.hip_short_deg": (0, 180),
-    "rules.missing_lockout.max_top_lean": (0, 90),
-    "rules.missing_lockout.oblique_hip_short_deg": (0, 180),
-    "rules.lockout_hyperextension.max_back_lean": (0, 90),
-    "rules.lockout_hyperextension.min_hold_s": (0, 60),
-    "rules.lockout_hyperextension.oblique_max_back_lean": (0, 90),
-}
+def declared(cls: type) -> dict[str, tuple[Any, Range | None]]:
+    """A section's keys, in order: each one's type (int, float, str or a nested section's
+    class) and its declared range (None for a string or a section)."""
+    out: dict[str, tuple[Any, Range | None]] = {}
+    for name, hint in get_type_hints(cls, include_extras=True).items():
+        if name == "profiles":
+            continue
+        if get_origin(hint) is Annotated:
+            base, *meta = get_args(hint)
+            out[name] = (base, next((m for m in meta if isinstance(m, Range)), None))
+        else:
+            out[name] = (hint, None)
+    return out
+
+
+def _ranges(cls: type, where: str = "") -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for name, (ftype, rng) in declared(cls).items():
+        if isinstance(ftype, type) and is_dataclass(ftype):
+            out.update(_ranges(ftype, f"{where}{name}."))
+        elif rng is not None:
+            out[f"{where}{name}"] = (rng.lo, rng.hi)
+    return out
+
+
+# Every number's range by its dotted key ("rules.merge_gap_s"), from the declarations above.
+RANGES: dict[str, tuple[float, float]] = _ranges(Config)
 
 
 def _check_range(key: str, value: float, origin: str, text: str) -> None:

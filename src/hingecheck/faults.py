@@ -2,7 +2,8 @@
 
 A row holds what a person reads (label, cue, how the message is worded), the one colour the
 annotated video, the live window and the review pages all use, the numbers behind severity and
-confidence, which charts show the fault's reading and when in the rep it is decided. Its
+confidence, which charts show the fault's reading, when in the rep it is decided, whether an
+oblique camera can judge it, what the video marks with it and the synthetic rep that shows it. Its
 thresholds live in the config section of the same name (`[rules.<key>]` in
 default_config.toml, each with its reason); its rule in `judge.rules`. Adding a fault means: a
 row here, a rule there, its config section (tests/test_fault_table.py checks every consumer).
@@ -36,6 +37,12 @@ class FaultKind:
     # When it can be decided: "pull" during the descent and bottom; "top" only once the lifter
     # has stood up (or failed to) — the live judge waits for the top before deciding those.
     decided: str
+    # Why it is not judged from an oblique camera ("": it is judged from there too).
+    oblique: str = ""
+    # The annotated video draws the back outline in the fault's colour while it is active.
+    marks_outline: bool = False
+    # The synthetic rep kind (synth.motion.RepSpec.kind) that shows it ("": none).
+    synth: str = ""
 
     @property
     def rgb(self) -> tuple[int, int, int]:
@@ -72,6 +79,11 @@ FAULTS: tuple[FaultKind, ...] = (
         repeat_sd=0.004,  # per-rep 75th-percentile bow: SD 0.002-0.004
         charts=("back_bow",),
         decided="pull",
+        # Measured on real clips: the traced edge is the trapezius or the trunk's side, not the
+        # spine.
+        oblique="from an angle the outline traced is the side of the trunk, not the spine",
+        marks_outline=True,
+        synth="rounded",
     ),
     FaultKind(
         key="squat_like_knee_bend",
@@ -86,6 +98,7 @@ FAULTS: tuple[FaultKind, ...] = (
         repeat_sd=3.0,  # trunk lean at the bottom: SD 1.2-4.0 deg
         charts=("knee_angle", "trunk_lean"),
         decided="pull",
+        synth="squat",
     ),
     FaultKind(
         key="missing_lockout",
@@ -100,6 +113,7 @@ FAULTS: tuple[FaultKind, ...] = (
         repeat_sd=3.0,  # best lockout extension: SD 1.2-2.9 deg
         charts=("hip_angle",),
         decided="top",
+        synth="short_lockout",
     ),
     FaultKind(
         key="lockout_hyperextension",
@@ -114,6 +128,13 @@ FAULTS: tuple[FaultKind, ...] = (
         repeat_sd=2.0,  # trunk lean at the top: SD 1.3-2.0 deg
         charts=("lockout_lean",),
         decided="top",
+        # A lean back projects shortened by the cosine of the camera's angle (10 deg reads 7 at
+        # 45), while the hip landmark's error under the hands and bar (5-8 deg from the side)
+        # does not shrink, and the back's outline that corrects it from the side is not the
+        # back here.
+        oblique="from an angle a lean back reads shortened while the hip "
+        "landmark's error under the bar does not: a lean can't be told from a tall lockout",
+        synth="hyperextension",
     ),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hingecheck.config import ViewConfig
-from hingecheck.faults import FAULT_TYPES
+from hingecheck.faults import FAULT_TYPES, FAULTS
 from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER, Signals, Track, View
 from hingecheck.signals.filters import frame_rate
 from hingecheck.signals.kinematics import pixel_points
@@ -14,22 +14,12 @@ FRONT_REASON = (
     "camera faces the lifter: film from the side to judge back and hips (reps are counted)"
 )
 NOBODY_REASON = "no one in view: film the whole lifter from the side"
-# Why a fault is not judged from an oblique camera.
-OBLIQUE_NOT_JUDGED = {
-    # Measured on real clips: the traced edge is the trapezius or the trunk's side, not the spine.
-    "lumbar_rounding": "from an angle the outline traced is the side of the trunk, not the spine",
-    # A lean back projects shortened by the cosine of the camera's angle (10 deg reads 7 at 45),
-    # while the hip landmark's error under the hands and bar (5-8 deg from the side) does not
-    # shrink, and the back's outline that corrects it from the side is not the back here.
-    "lockout_hyperextension": "from an angle a lean back reads shortened while the hip "
-    "landmark's error under the bar does not: a lean can't be told from a tall lockout",
-}
 
 
 def not_judged(camera: str) -> dict[str, str]:
     """The faults a camera position can't carry, each with the reason."""
     if camera == "oblique":
-        return dict(OBLIQUE_NOT_JUDGED)
+        return {k.key: k.oblique for k in FAULTS if k.oblique}  # each row says why
     if camera in ("front", "unknown"):
         reason = FRONT_REASON if camera == "front" else NOBODY_REASON
         return {key: reason for key in FAULT_TYPES}

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hingecheck.faults import fault_kind
-
 SHIFT = 4  # fixed-point bits for cv2 coordinates
 ONE = 1 << SHIFT
 FONT = cv2.FONT_HERSHEY_DUPLEX
@@ -26,8 +24,6 @@ BLACK: Color = (0, 0, 0)
 SKELETON: Color = (245, 245, 245)
 JOINT: Color = (0, 190, 255)
 OUTLINE: Color = (60, 220, 200)
-# The outline turns the rounding fault's colour while that fault is active.
-ROUNDED: Color = fault_kind("lumbar_rounding").rgb
 PANEL: Color = (20, 20, 20)
 NOT_JUDGED: Color = (90, 90, 100)
 

@@ -64,7 +64,8 @@ class Overlay:
     knee_angle: np.ndarray
     trunk_lean: np.ndarray
     facing: int
-    rounding: np.ndarray  # (N,) bool: a lumbar_rounding fault is active
+    # (N,) int: the fault whose colour the back outline takes (its row marks the outline), -1 none
+    outline_fault: np.ndarray
     banners: np.ndarray  # (N, F) bool: fault f's banner is up
     fault_text: list[str]
     fault_color: list[draw.Color]
@@ -114,8 +115,11 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
     ends = np.array([f.end_s for f in faults])
     active = (t[:, None] >= starts - 1e-9) & (t[:, None] <= ends + 1e-9)  # (N, F)
     shown = (t[:, None] >= starts - 1e-9) & (t[:, None] <= np.maximum(ends, starts + BANNER_MIN_S))
-    lumbar = np.array([f.type == "lumbar_rounding" for f in faults], dtype=bool)
-    rounding = (active & lumbar).any(axis=1) if faults else np.zeros(n, bool)
+    marks = np.array([fault_kind(f.type).marks_outline for f in faults], dtype=bool)
+    marked = active & marks  # (N, F)
+    outline_fault = (
+        np.where(marked.any(axis=1), np.argmax(marked, axis=1), -1) if faults else np.full(n, -1)
+    )
 
     table = frame_table(sig, report)
     rep = table["rep"]
@@ -144,7 +148,7 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         outline=_fixed(outline), outline_ok=np.isfinite(outline).all(axis=2),
         trunk_len=trunk_len, lean_at=np.round(np.nan_to_num(lean_at)).astype(int),
         hip_angle=sig.hip_angle, knee_angle=sig.knee_angle, trunk_lean=sig.trunk_lean,
-        facing=sig.facing, rounding=rounding, banners=shown.reshape(n, len(faults)),
+        facing=sig.facing, outline_fault=outline_fault, banners=shown.reshape(n, len(faults)),
         fault_text=[f"{fault_kind(f.type).label} - {f.grade}" for f in faults],
         fault_color=[fault_kind(f.type).rgb for f in faults],
         rep_title=titles, rep_sub=phase, judged=report.view.judged,
@@ -158,7 +162,8 @@ def draw_frame(img: np.ndarray, ov: Overlay, i: int) -> None:
     pts, ok = ov.joints[i], ov.joint_ok[i]
     if ok.any():
         if ov.judged:
-            color = draw.ROUNDED if ov.rounding[i] else draw.OUTLINE
+            k = int(ov.outline_fault[i])
+            color = ov.fault_color[k] if k >= 0 else draw.OUTLINE
             draw.polyline_runs(img, ov.outline[i], ov.outline_ok[i], color, st.line)
             if ok[HIP] and np.isfinite(ov.trunk_len[i]):
                 draw.vertical_ref(img, pts[HIP], ov.trunk_len[i] * draw.ONE, st)

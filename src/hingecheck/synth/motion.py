@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-KINDS = ("clean", "rounded", "squat", "short_lockout", "hyperextension")
+from hingecheck.faults import FAULTS
+
+# A clean rep, and one kind per fault the fault table gives a synthetic rep (its `synth`).
+KINDS = ("clean", *(k.synth for k in FAULTS if k.synth))
+_FAULT_OF = {k.synth: k.key for k in FAULTS if k.synth}
 
 # Segment lengths as fractions of standing height (Winter, "Biomechanics of human movement").
 ANKLE_H, SHANK, THIGH, TRUNK = 0.039, 0.246, 0.245, 0.288
@@ -68,6 +72,24 @@ class Motion:
     def n_frames(self) -> int:
         """Number of frames."""
         return int(self.t.size)
+
+
+def fault_truth(
+    kind: str, motion: Motion, in_rep: np.ndarray, top_s: float, end: float
+) -> np.ndarray | None:
+    """The frames a rep of this kind shows its fault in (None for a clean rep)."""
+    t = motion.t
+    if kind == "rounded":  # the bent-over part: at least half the rep's peak bow
+        return in_rep & (motion.lumbar_bow >= 0.5 * motion.lumbar_bow[in_rep].max())
+    if kind == "squat":  # knees past 60 deg: far beyond any hinge in this set
+        return in_rep & (motion.knee_flexion_deg >= 60.0)
+    if kind == "short_lockout":  # the partial top, held until the next descent
+        return (t >= top_s) & (t <= end)
+    if kind == "hyperextension":  # trunk more than 10 deg behind vertical
+        return in_rep & (motion.trunk_incl_deg <= -10.0)
+    if kind in _FAULT_OF:
+        raise ValueError(f"no ground truth for the synthetic rep kind {kind!r}")
+    return None
 
 
 # A pose is (hip flexion, knee flexion, trunk inclination, lumbar bow).
@@ -173,16 +195,8 @@ def hinge_motion(
     motion = Motion(fps, t, ang[:, 0], ang[:, 1], ang[:, 2], ang[:, 3])
     for i, spec, start, bottom_s, top_s, end in windows:
         in_rep = (t >= start) & (t <= end)
-        faults = []
-        if spec.kind == "rounded":  # the bent-over part: at least half the rep's peak bow
-            peak = motion.lumbar_bow[in_rep].max()
-            faults.append(("lumbar_rounding", in_rep & (motion.lumbar_bow >= 0.5 * peak)))
-        elif spec.kind == "squat":  # knees past 60 deg: far beyond any hinge in this set
-            faults.append(("squat_like_knee_bend", in_rep & (motion.knee_flexion_deg >= 60.0)))
-        elif spec.kind == "short_lockout":  # the partial top, held until the next descent
-            faults.append(("missing_lockout", (t >= top_s) & (t <= end)))
-        elif spec.kind == "hyperextension":  # trunk more than 10 deg behind vertical
-            faults.append(("lockout_hyperextension", in_rep & (motion.trunk_incl_deg <= -10.0)))
+        mask = fault_truth(spec.kind, motion, in_rep, top_s, end)
+        faults = [] if mask is None else [(_FAULT_OF[spec.kind], mask)]
         names = []
         for name, mask in faults:
             if not mask.any():  # a top held for no time falls between two frames: no fault
