@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
 def make_sets(folder: Path, n: int, seconds: float = 6.0) -> list[Path]:
-    from videos import write_video
+    from video_support import write_video
 
     from hingecheck.synth import RepSpec, hinge_motion, render_frames
 
@@ -130,7 +130,7 @@ def throughput(n: int) -> dict:
 
 
 def memory(lines: int) -> dict:
-    from videos import write_video
+    from video_support import write_video
 
     from hingecheck.synth import RepSpec, hinge_motion, render_frames
 

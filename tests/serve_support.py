@@ -118,10 +118,7 @@ def trainer_client(url: str, setup_code: str | None) -> httpx.Client:
     """An httpx client logged in as the trainer (setting the password on first start)."""
     c = httpx.Client(base_url=url, timeout=30, follow_redirects=False)
     if setup_code:
-        page = c.get(f"/setup?code={setup_code}").text
-        r = c.post("/setup", data={"csrf": csrf_of(page), "code": setup_code,
-                                   "password": PASSWORD, "confirm": PASSWORD})  # fmt: skip
-        assert r.status_code == 303, r.text
+        set_password(c, setup_code)
         return c
     page = c.get("/login").text
     r = c.post("/login", data={"csrf": csrf_of(page), "password": PASSWORD})
@@ -129,10 +126,19 @@ def trainer_client(url: str, setup_code: str | None) -> httpx.Client:
     return c
 
 
+def set_password(c: httpx.Client, setup_code: str) -> None:
+    """First start: set the trainer's password with the printed code (logs the client in).
+    `c` may be an httpx client of a running server or Starlette's TestClient."""
+    page = c.get(f"/setup?code={setup_code}").text
+    r = c.post("/setup", data={"csrf": csrf_of(page), "code": setup_code, "password": PASSWORD,
+                               "confirm": PASSWORD}, follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303, r.text
+
+
 def add_client(c: httpx.Client, name: str) -> tuple[int, str]:
     """Create a client; returns its id and its private link's path."""
     page = c.get("/").text
-    r = c.post("/t/clients", data={"csrf": csrf_of(page), "name": name})
+    r = c.post("/t/clients", data={"csrf": csrf_of(page), "name": name}, follow_redirects=False)
     assert r.status_code == 303, r.text
     cid = int(r.headers["location"].rsplit("/", 1)[1])
     html = c.get(f"/t/clients/{cid}").text

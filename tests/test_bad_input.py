@@ -17,8 +17,8 @@ import av
 import cv2
 import numpy as np
 import pytest
-from synthetic import make_track
-from videos import write_video
+from synth_support import make_track
+from video_support import write_video
 
 from hingecheck.cli import main
 from hingecheck.config import load_config

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from batch_helpers import (
+from batch_support import (
     finish,
     hinge_video,
     kill_worker,

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from batch_helpers import (
+from batch_support import (
     finish,
     hinge_video,
     kill_worker,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import make_track, track_from_motion
+from synth_support import make_track, track_from_motion
 
 from hingecheck.config import load_config
 from hingecheck.judge.causal import CausalJudge

@@ -5,7 +5,7 @@ import sys
 from dataclasses import replace
 
 import pytest
-from synthetic import make_track
+from synth_support import make_track
 
 from hingecheck import __version__
 from hingecheck.cli import main

@@ -108,7 +108,7 @@ def test_settings_are_declared_once_and_documented():
     ranged = {k for k, (_, rng) in keys.items() if rng is not None}
     assert ranged <= numbers
     assert numbers - ranged == UNRANGED, "a new number needs its Range"
-    assert RANGES == {k: (keys[k][1].lo, keys[k][1].hi) for k in ranged}
+    assert {k: (keys[k][1].lo, keys[k][1].hi) for k in ranged} == RANGES
 
 
 def test_a_declared_range_is_enforced(tmp_path):

@@ -8,8 +8,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from synthetic import track_from_motion
-from videos import write_video
+from synth_support import make_signals, track_from_motion
+from video_support import write_video
 
 from hingecheck import analyze
 from hingecheck.config import load_config
@@ -258,12 +258,11 @@ def test_threaded_chunks_find_the_same_cut_and_invent_none_at_their_seams(edited
 
 
 def _hinge_signals(flex: np.ndarray) -> Signals:
-    n = len(flex)
-    z = np.zeros(n)
-    t = np.arange(n) / 30.0
-    return Signals(
-        t, 180 - flex, 180 - 0.2 * flex, 0.5 * flex, z, z, z, np.ones(n, bool), "left", 1
-    )
+    z = np.zeros(len(flex))
+    return make_signals(
+        hip_angle=180 - flex, knee_angle=180 - 0.2 * flex, trunk_lean=0.5 * flex,
+        hip_knee_height=z,
+    )  # fmt: skip
 
 
 def test_a_lockout_held_until_a_cut_is_a_rep_and_a_rise_cut_short_is_partial():

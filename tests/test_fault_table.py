@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from synthetic import make_track
+from synth_support import make_track
 
 from hingecheck import judge_track, load_config
 from hingecheck.config import RulesConfig
@@ -15,8 +15,8 @@ from hingecheck.faults import FAULT_TYPES, FAULTS, WHERE, fault_kind
 from hingecheck.judge import rules
 from hingecheck.judge.causal import PULL_FAULTS
 from hingecheck.judge.evaluate import table, tally
-from hingecheck.outputs.review import CHARTS
 from hingecheck.judge.view import not_judged
+from hingecheck.outputs.review import CHARTS
 from hingecheck.synth import RepSpec, hinge_motion
 from hingecheck.synth.motion import KINDS
 

@@ -4,7 +4,7 @@ analysis with the pose model: each is counted as a coach counts it (exact truth)
 from __future__ import annotations
 
 import pytest
-from videos import write_video
+from video_support import write_video
 
 from hingecheck import analyze
 from hingecheck.synth import render_frames

@@ -10,7 +10,7 @@ import math
 import av
 import numpy as np
 import pytest
-from batch_helpers import hinge_video
+from batch_support import hinge_video
 
 from hingecheck.cli import main
 from hingecheck.config import RANGES, load_config

@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from synthetic import track_from_motion
+from synth_support import make_signals, track_from_motion
 
 from hingecheck import judge_track, load_config
 from hingecheck.faults import FAULT_TYPES
 from hingecheck.judge.reps import find_reps
 from hingecheck.judge.rules import _faults_from_mask, judge
-from hingecheck.records import Rep, Signals, View
+from hingecheck.records import Rep, View
 from hingecheck.synth import RepSpec, hinge_motion
 from hingecheck.synth.motion import KINDS
 
@@ -62,9 +62,8 @@ def masked_values(draw):
 @given(masked_values(), st.floats(0.0, 0.5), st.floats(0.0, 0.5))
 def test_events_stay_inside_their_rep(data, min_duration, merge_gap):
     n, reps, mask, value = data
-    t = np.arange(n) / 30.0
-    z = np.zeros(n)
-    sig = Signals(t, z, z, z, z, z, z, np.ones(n, bool), "left", 1)
+    sig = make_signals(n)
+    t = sig.t
     cfg = CFG.rules
     cfg = type(cfg)(**{**cfg.__dict__, "min_duration_s": min_duration, "merge_gap_s": merge_gap})
     faults = _faults_from_mask("lumbar_rounding", mask, value, 0.0, sig, reps, cfg)
@@ -78,9 +77,8 @@ def test_an_event_merged_across_two_reps_is_split_between_them():
     # of rep 2, the gap between them is shorter than merge_gap_s, and the highest reading falls
     # in the gap, where no rep is.
     n = 60
-    t = np.arange(n) / 30.0
-    z = np.zeros(n)
-    sig = Signals(t, z, z, z, z, z, z, np.ones(n, bool), "left", 1)
+    sig = make_signals(n)
+    t = sig.t
     reps = [Rep(1, 0, 14, 26, 28, t[0], t[14], t[26], t[28]),
             Rep(2, 32, 45, 57, 59, t[32], t[45], t[57], t[59])]  # fmt: skip
     mask = np.zeros(n, bool)
@@ -110,7 +108,10 @@ def random_signals(draw):
     hip, knee, lean, bow, line, height = (_signal(draw, n) for _ in range(6))
     bow = bow / 1000.0
     valid = np.isfinite(hip)
-    return Signals(t, 180 - hip, 180 - knee, lean, bow, line, height / 100.0, valid, "left", 1)
+    return make_signals(
+        t=t, hip_angle=180 - hip, knee_angle=180 - knee, trunk_lean=lean, back_bow=bow,
+        back_line_lean=line, hip_knee_height=height / 100.0, valid=valid,
+    )  # fmt: skip
 
 
 @FAST

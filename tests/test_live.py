@@ -268,7 +268,7 @@ def test_live_reads_the_lifter_as_the_offline_analysis_does(tmp_path):
     the same landmarks and back outline, and the offline thresholds mean the same live."""
     import subprocess
 
-    from batch_helpers import hinge_video
+    from batch_support import hinge_video
 
     from hingecheck.records import Track
 

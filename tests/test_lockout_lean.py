@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from synthetic import make_track
+from synth_support import make_track
 
 from hingecheck import judge_track, load_config
 from hingecheck.judge.rules import lockout_hyperextension, lockout_lean

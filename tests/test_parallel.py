@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from videos import write_video
+from video_support import write_video
 
 from hingecheck import analyze
 from hingecheck.config import load_config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import make_track, track_from_motion
+from synth_support import make_track, track_from_motion
 
 from hingecheck import judge_track, load_config
 from hingecheck.faults import FAULT_TYPES

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from videos import write_video
+from video_support import write_video
 
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
 

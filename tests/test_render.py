@@ -9,11 +9,12 @@ from types import SimpleNamespace
 import av
 import numpy as np
 import pytest
+from synth_support import make_signals
 
 from hingecheck import records as rec
 from hingecheck.outputs import video as render
 from hingecheck.pipeline import Analysis
-from hingecheck.records import Fault, Rep, Report, Signals, Track, View
+from hingecheck.records import Fault, Rep, Report, Track, View
 from hingecheck.video.source import probe
 
 W, H, N = 320, 240, 64
@@ -85,18 +86,10 @@ def make_result(video: Path, judged: bool = True) -> Analysis:
         people=np.ones(N, np.int16), cut=np.zeros(N, bool), info=info,
     )  # fmt: skip
     full = np.ones(N)
-    signals = Signals(
-        t=t,
-        hip_angle=170 * full,
-        knee_angle=172 * full,
-        trunk_lean=8 * full,
-        back_bow=0 * full,
+    signals = make_signals(
+        t=t, hip_angle=170 * full, knee_angle=172 * full, trunk_lean=8 * full,
         back_line_lean=8 * full,
-        hip_knee_height=full,
-        valid=np.ones(N, bool),
-        side="left",
-        facing=1,
-    )
+    )  # fmt: skip
     reps = [
         Rep(1, 4, 12, 22, 30, t[4], t[12], t[22], t[30]),
         Rep(2, 31, 45, 55, 60, t[31], t[45], t[55], t[60]),

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from synthetic import make_track
+from synth_support import make_track
 
 from hingecheck import judge_track, load_config
 from hingecheck.faults import FAULT_TYPES

@@ -4,7 +4,7 @@ landmark tracks with exact truth; the rendered hard cases run the model in test_
 from __future__ import annotations
 
 import numpy as np
-from synthetic import track_from_motion
+from synth_support import track_from_motion
 
 from hingecheck import judge_track, load_config
 from hingecheck.records import L_WRIST, R_WRIST

@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from synth_support import make_signals
 
 from hingecheck.config import load_config
 from hingecheck.faults import FAULT_TYPES, fault_kind
@@ -27,7 +28,6 @@ from hingecheck.records import (
     Fault,
     Rep,
     Report,
-    Signals,
     Track,
     VideoInfo,
     View,
@@ -84,17 +84,13 @@ def make_set(
         cut=np.zeros(n, bool),
         info=info,
     )
-    signals = Signals(
+    signals = make_signals(
         t=t,
         hip_angle=180.0 - motion.hip_flexion_deg,
         knee_angle=180.0 - motion.knee_flexion_deg,
         trunk_lean=motion.trunk_incl_deg,
         back_bow=motion.lumbar_bow * 0.05,
         back_line_lean=motion.trunk_incl_deg,
-        hip_knee_height=np.ones(n),
-        valid=np.ones(n, bool),
-        side="left",
-        facing=1,
     )
     signals.back_bow[:3] = np.nan  # a gap, as the model leaves now and then
 

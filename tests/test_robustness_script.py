@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
-from videos import write_video
+from video_support import write_video
 
 from hingecheck.judge.evaluate import ClipResult, score_clip, tally
 from hingecheck.video.source import iter_frames

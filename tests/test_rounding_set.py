@@ -3,7 +3,7 @@ called too (hysteresis over the set), and a set of mild reps alone is not."""
 
 from __future__ import annotations
 
-from synthetic import track_from_motion
+from synth_support import track_from_motion
 
 from hingecheck import judge_track, load_config
 from hingecheck.judge.rules import rounding_reading

@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("starlette", reason="needs the serve extra (pip install '.[serve]')")
-from serve_support import PASSWORD, TEST_CONFIG, csrf_of, cut_clip, first_frame_only  # noqa: E402
+from serve_support import (  # noqa: E402
+    PASSWORD,
+    TEST_CONFIG,
+    add_client,
+    csrf_of,
+    cut_clip,
+    first_frame_only,
+    set_password,
+    wait_done,
+)
 from starlette.testclient import TestClient  # noqa: E402
 
 from hingecheck.judge.evaluate import score_clip, tally  # noqa: E402
@@ -37,22 +46,6 @@ def make_app(tmp_path: Path, start_queue: bool = True, **kw):
     return create_app(settings, start_queue=start_queue)
 
 
-def set_up(c: TestClient) -> None:
-    code = c.app.state.ctx.setup_code
-    page = c.get(f"/setup?code={code}").text
-    r = c.post("/setup", data={"csrf": csrf_of(page), "code": code, "password": PASSWORD,
-                               "confirm": PASSWORD}, follow_redirects=False)  # fmt: skip
-    assert r.status_code == 303
-
-
-def new_client(c: TestClient, name: str) -> tuple[int, str]:
-    r = c.post("/t/clients", data={"csrf": csrf_of(c.get("/").text), "name": name},
-               follow_redirects=False)  # fmt: skip
-    cid = int(r.headers["location"].rsplit("/", 1)[1])
-    html = c.get(f"/t/clients/{cid}").text
-    return cid, re.search(r'id="lifter-link" readonly value="[^"]*(/c/[^"]+)"', html).group(1)
-
-
 def upload(c: TestClient, link: str, name: str, body: bytes, **fields: str):
     token = csrf_of(c.get(link).text)
     return c.post(
@@ -61,16 +54,6 @@ def upload(c: TestClient, link: str, name: str, body: bytes, **fields: str):
         data={"csrf": token, **fields},
         headers={"accept": "application/json", "x-csrf-token": token},
     )
-
-
-def wait(c: TestClient, url: str, timeout: float = 240.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        s = c.get(f"{url}/status.json").json()
-        if s["state"] in ("done", "failed"):
-            return s
-        time.sleep(0.3)
-    raise TimeoutError(s)
 
 
 def test_first_start_needs_the_printed_code_and_a_real_password(tmp_path):
@@ -85,7 +68,7 @@ def test_first_start_needs_the_printed_code_and_a_real_password(tmp_path):
         code = app.state.ctx.setup_code
         r = c.post("/setup", data={**bad, "code": code, "password": "short", "confirm": "short"})
         assert r.status_code == 400 and "at least 10 characters" in r.text
-        set_up(c)
+        set_password(c, c.app.state.ctx.setup_code)
         assert c.get("/").status_code == 200
         assert c.get("/setup", follow_redirects=False).headers["location"] == "/login"
         stored = app.state.ctx.store.password_hash()
@@ -95,8 +78,8 @@ def test_first_start_needs_the_printed_code_and_a_real_password(tmp_path):
 def test_every_trainer_page_and_file_needs_the_session(tmp_path, clip):
     app = make_app(tmp_path, start_queue=False)
     with TestClient(app, base_url=BASE) as c:
-        set_up(c)
-        cid, link = new_client(c, "Anna")
+        set_password(c, c.app.state.ctx.setup_code)
+        cid, link = add_client(c, "Anna")
         assert upload(c, link, "a.mp4", clip.read_bytes()).status_code == 201
         sid = app.state.ctx.store.sets()[0].public_id
     with TestClient(app, base_url=BASE) as anon:
@@ -113,10 +96,10 @@ def test_every_trainer_page_and_file_needs_the_session(tmp_path, clip):
 def test_csrf_is_checked_on_every_form(tmp_path, clip):
     app = make_app(tmp_path, start_queue=False)
     with TestClient(app, base_url=BASE) as c:
-        set_up(c)
+        set_password(c, c.app.state.ctx.setup_code)
         r = c.post("/t/clients", data={"csrf": "forged", "name": "Eve"})
         assert r.status_code == 403 and not app.state.ctx.store.clients()
-        _, link = new_client(c, "Anna")
+        _, link = add_client(c, "Anna")
         r = c.post(f"{link}/sets", files={"video": ("a.mp4", clip.read_bytes(), "video/mp4")},
                    headers={"accept": "application/json", "x-csrf-token": "forged"})  # fmt: skip
         assert r.status_code == 403
@@ -131,7 +114,7 @@ def test_csrf_is_checked_on_every_form(tmp_path, clip):
 def test_login_is_rate_limited_and_sessions_end(tmp_path):
     app = make_app(tmp_path, start_queue=False, limits=Limits(session_max_s=2))
     with TestClient(app, base_url=BASE) as c:
-        set_up(c)
+        set_password(c, c.app.state.ctx.setup_code)
         c.post("/logout", data={"csrf": csrf_of(c.get("/").text)})
         for _ in range(5):
             r = c.post("/login", data={"csrf": csrf_of(c.get("/login").text), "password": "nope"})
@@ -141,7 +124,7 @@ def test_login_is_rate_limited_and_sessions_end(tmp_path):
         assert c.get("/", follow_redirects=False).status_code == 303
     app2 = make_app(tmp_path / "b", start_queue=False, limits=Limits(session_max_s=2))
     with TestClient(app2, base_url=BASE) as c:
-        set_up(c)
+        set_password(c, c.app.state.ctx.setup_code)
         assert c.get("/").status_code == 200
         time.sleep(2.2)
         assert c.get("/", follow_redirects=False).headers["location"] == "/login"
@@ -159,8 +142,8 @@ def test_login_is_rate_limited_and_sessions_end(tmp_path):
 def test_uploads_that_are_not_videos_are_refused_with_a_message(tmp_path, clip):
     app = make_app(tmp_path, start_queue=False, max_upload_bytes=2_000_000)
     with TestClient(app, base_url=BASE) as c:
-        set_up(c)
-        _, link = new_client(c, "Anna")
+        set_password(c, c.app.state.ctx.setup_code)
+        _, link = add_client(c, "Anna")
         r = upload(c, link, "notes.mp4", b"these are my notes, not a video\n" * 50)
         assert r.status_code == 415
         assert r.json()["error"].startswith("notes.mp4 is not a readable video")
@@ -186,9 +169,9 @@ def test_uploads_that_are_not_videos_are_refused_with_a_message(tmp_path, clip):
 def test_a_client_sees_only_their_own_sets(tmp_path, clip):
     app = make_app(tmp_path, start_queue=False)
     with TestClient(app, base_url=BASE) as c:
-        set_up(c)
-        _, link_a = new_client(c, "Anna")
-        _, link_b = new_client(c, "Ben <script>alert(1)</script>")
+        set_password(c, c.app.state.ctx.setup_code)
+        _, link_a = add_client(c, "Anna")
+        _, link_b = add_client(c, "Ben <script>alert(1)</script>")
         r = upload(c, link_b, "ben.mp4", clip.read_bytes(), note="<img src=x onerror=alert(1)>")
         url_b = r.json()["url"]
         sid = url_b.rsplit("/", 1)[1]
@@ -208,12 +191,12 @@ def test_a_client_sees_only_their_own_sets(tmp_path, clip):
 def test_a_set_is_analysed_reviewed_and_exported(tmp_path, clip):
     app = make_app(tmp_path)
     with TestClient(app, base_url=BASE) as c:
-        set_up(c)
-        cid, link = new_client(c, "Anna")
+        set_password(c, c.app.state.ctx.setup_code)
+        cid, link = add_client(c, "Anna")
         r = upload(c, link, "my set.mp4", clip.read_bytes(), exercise="deadlift", note="heavy")
         assert r.status_code == 201
         url = r.json()["url"]
-        assert wait(c, url)["state"] == "done"
+        assert wait_done(c, f"{url}/status.json")["state"] == "done"
         sid = url.rsplit("/", 1)[1]
         page = c.get(url).text
         assert "Lower back rounded" in page and "Brace and keep the chest up" in page
@@ -289,11 +272,11 @@ def test_a_set_whose_analysis_fails_is_marked_with_its_reason(tmp_path, clip):
     broken = first_frame_only(clip, tmp_path / "broken.mp4").read_bytes()
     app = make_app(tmp_path)
     with TestClient(app, base_url=BASE) as c:
-        set_up(c)
-        _, link = new_client(c, "Anna")
+        set_password(c, c.app.state.ctx.setup_code)
+        _, link = add_client(c, "Anna")
         r = upload(c, link, "broken.mp4", broken)
         assert r.status_code == 201, r.text
-        s = wait(c, r.json()["url"])
+        s = wait_done(c, f"{r.json()['url']}/status.json")
         assert s["state"] == "failed" and "only 1 frame(s) decoded" in s["text"]
         assert "uploads" not in s["text"]  # the server's paths are not shown
         assert "could not be analysed" in c.get(r.json()["url"]).text

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from videos import write_video
+from video_support import write_video
 
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hingecheck.records import N_LANDMARKS, PROFILE_POINTS, Track, VideoInfo
+from hingecheck.records import N_LANDMARKS, PROFILE_POINTS, Signals, Track, VideoInfo
 from hingecheck.synth import Motion, RepSpec, hinge_motion
 from hingecheck.synth.motion import LEFT, RIGHT, body_2d, bow_profile
 
@@ -68,3 +68,26 @@ def make_track(kinds: list[str], fps: float = 30.0, **kw) -> tuple[Motion, Track
     """A set of reps of the given kinds (RepSpec defaults otherwise) and its Track."""
     motion = hinge_motion([RepSpec(kind=k) for k in kinds], fps)
     return motion, track_from_motion(motion, **kw)
+
+
+def make_signals(n: int | None = None, fps: float = 30.0, **overrides) -> Signals:
+    """Signals of a lifter standing tall, side on, facing +x, every frame measured, at `fps`;
+    each field given replaces its default (an array given sets the length when `n` is not)."""
+    if n is None:
+        n = next(len(v) for v in overrides.values() if isinstance(v, np.ndarray))
+    full = np.ones(n)
+    fields = {
+        "t": np.arange(n) / fps,
+        "hip_angle": 180.0 * full,
+        "knee_angle": 180.0 * full,
+        "trunk_lean": 0.0 * full,
+        "back_bow": 0.0 * full,
+        "back_line_lean": 0.0 * full,
+        "hip_knee_height": full,
+        "valid": np.ones(n, bool),
+        "side": "left",
+        "facing": 1,
+    }
+    unknown = set(overrides) - set(fields)
+    assert not unknown, f"Signals has no {unknown}"
+    return Signals(**{**fields, **overrides})
