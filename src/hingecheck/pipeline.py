@@ -7,12 +7,13 @@ import importlib
 import json
 import sys
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hingecheck.analysis import Analysis
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
 from hingecheck.pose.landmarker import check_model, default_model_path, quiet_native_stderr
@@ -54,19 +55,6 @@ def preload_judge() -> threading.Thread:
     thread = threading.Thread(target=load, name="hingecheck-preload", daemon=True)
     thread.start()
     return thread
-
-
-@dataclass
-class Analysis:
-    """Everything one analysis produced: the report and the arrays behind it."""
-
-    report: Report
-    track: Track
-    signals: Signals
-    config: Config
-    from_cache: bool = False
-    outputs: dict[str, Path] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # about this run, not the set (a bad cache)
 
 
 def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> list[str]:

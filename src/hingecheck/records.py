@@ -8,13 +8,14 @@ works on whole arrays. The report's JSON form is the contract other tools read
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from hingecheck.atomic import atomic_path
 
 SCHEMA = "hingecheck.report/1"
 
@@ -108,15 +109,13 @@ class Track:
     def save(self, path: Path, key: str) -> None:
         """Write the Track as .npz atomically (temporary name, then rename), tagged with `key`
         (what it was made from), so a stale file is never read as current."""
-        tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as fh:
-            arrays: dict[str, Any] = {
-                **self.arrays(),
-                "info": np.array(json.dumps(asdict(self.info))),
-                "key": np.array(key),
-            }
+        arrays: dict[str, Any] = {
+            **self.arrays(),
+            "info": np.array(json.dumps(asdict(self.info))),
+            "key": np.array(key),
+        }
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
-        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path, key: str | None = None) -> Track | None:

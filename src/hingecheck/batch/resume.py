@@ -46,7 +46,7 @@ def clean_staging(job: SetJob) -> None:
     """Remove what an interrupted or killed worker left of this set."""
     for leftover in job.out_dir.parent.glob(f".{job.out_dir.name}.{job.stem}.part-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    for part in job.out_dir.glob(TRACK.name_for(job.stem) + ".part"):
+    for part in job.out_dir.glob(f".{TRACK.name_for(job.stem)}.*.part"):  # atomic_path's
         part.unlink(missing_ok=True)
 
 

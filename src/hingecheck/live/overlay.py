@@ -18,7 +18,7 @@ from hingecheck.errors import InputError
 from hingecheck.faults import fault_kind
 from hingecheck.judge.causal import LiveFault, LiveState
 from hingecheck.outputs import draw
-from hingecheck.outputs.video import EDGES, HIP, JOINTS, KNEE
+from hingecheck.outputs.draw import EDGES, HIP, JOINTS, KNEE
 
 CUE_S = 3.0  # how long a fault's cue stays up after it is decided
 

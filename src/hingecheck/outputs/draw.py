@@ -13,6 +13,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from hingecheck import records as rec
+
+# The skeleton the annotated video and the live window both draw: the chain of the body side
+# nearer the camera.
+_NAMES = ("EAR", "SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE", "HEEL", "TOE")
+JOINTS = {side: [getattr(rec, f"{side[0].upper()}_{name}") for name in _NAMES]
+           for side in ("left", "right")}  # fmt: skip
+EAR, SHOULDER, ELBOW, WRIST, HIP, KNEE, ANKLE, HEEL, TOE = range(9)
+EDGES = ((EAR, SHOULDER), (SHOULDER, ELBOW), (ELBOW, WRIST), (SHOULDER, HIP), (HIP, KNEE),
+         (KNEE, ANKLE), (ANKLE, HEEL), (HEEL, TOE), (ANKLE, TOE))  # fmt: skip
 SHIFT = 4  # fixed-point bits for cv2 coordinates
 ONE = 1 << SHIFT
 FONT = cv2.FONT_HERSHEY_DUPLEX

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from hingecheck.errors import InputError
 
 if TYPE_CHECKING:
-    from hingecheck.pipeline import Analysis
+    from hingecheck.analysis import Analysis
 
 # The writers are imported in each row's function: the output folder is checked here at
 # start-up, before the pose model, and the writers' imports (scipy through the rep events)

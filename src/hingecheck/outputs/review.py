@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from hingecheck.analysis import Analysis
 from hingecheck.errors import InputError
 from hingecheck.faults import FAULT_TYPES, FAULTS, fault_kind
 from hingecheck.judge.rules import ThresholdLine, reading, threshold_lines
@@ -25,7 +26,6 @@ from hingecheck.outputs import text
 from hingecheck.outputs.registry import output
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
-from hingecheck.pipeline import Analysis
 from hingecheck.records import Rep, Report, Signals, Track
 from hingecheck.version import __version__
 

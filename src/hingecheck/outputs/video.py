@@ -19,26 +19,20 @@ import av
 import cv2
 import numpy as np
 
-from hingecheck import records as rec
+from hingecheck.atomic import atomic_path
+from hingecheck.body import mid_hip, mid_shoulder, trunk_length
 from hingecheck.errors import InputError
 from hingecheck.faults import fault_kind
 from hingecheck.outputs import draw
-from hingecheck.outputs.writers import atomic_path, frame_table
+from hingecheck.outputs.draw import EDGES, HIP, JOINTS, KNEE, SHOULDER
+from hingecheck.outputs.writers import frame_table
 from hingecheck.pose.outline import back_normal, outline_points
 from hingecheck.progress import frame_bar
-from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 from hingecheck.video.source import iter_frames
 
 if TYPE_CHECKING:
-    from hingecheck.pipeline import Analysis
+    from hingecheck.analysis import Analysis
 
-# The side's chain, drawn for the body side nearer the camera.
-_NAMES = ("EAR", "SHOULDER", "ELBOW", "WRIST", "HIP", "KNEE", "ANKLE", "HEEL", "TOE")
-JOINTS = {side: [getattr(rec, f"{side[0].upper()}_{name}") for name in _NAMES]
-           for side in ("left", "right")}  # fmt: skip
-EAR, SHOULDER, ELBOW, WRIST, HIP, KNEE, ANKLE, HEEL, TOE = range(9)
-EDGES = ((EAR, SHOULDER), (SHOULDER, ELBOW), (ELBOW, WRIST), (SHOULDER, HIP), (HIP, KNEE),
-         (KNEE, ANKLE), (ANKLE, HEEL), (HEEL, TOE), (ANKLE, TOE))  # fmt: skip
 TIME_BASE = Fraction(1, 90000)  # the usual video clock: fine enough for any frame rate
 # Measured at 720p, one encoder thread (RGB->I420 included): ultrafast ~3.8 ms/frame, superfast
 # ~5.5, veryfast ~7.3; files ~2.6, ~1.4 and ~0.6 Mbit/s, and no visible difference in the overlay.
@@ -96,15 +90,14 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         & (track.visibility[:, ids] >= result.config.signals.min_visibility)
         & np.isfinite(joints).all(axis=2)
     )
-    hip_mid = 0.5 * (lm[:, L_HIP] + lm[:, R_HIP])
-    sh_mid = 0.5 * (lm[:, L_SHOULDER] + lm[:, R_SHOULDER])
+    hip_mid, sh_mid = mid_hip(lm), mid_shoulder(lm)
     outline = np.full(track.back_profile.shape + (2,), np.nan)
     for i in np.flatnonzero(
         track.present & np.isfinite(hip_mid).all(1) & np.isfinite(sh_mid).all(1)
     ):
         outline[i] = outline_points(track.back_profile[i], hip_mid[i], sh_mid[i], sig.facing)
 
-    trunk_len = np.linalg.norm(sh_mid - hip_mid, axis=1)
+    trunk_len = trunk_length(hip_mid, sh_mid)
     # Beyond the traced back outline (~0.3 of trunk length off the line), so text never covers it.
     lean_at = 0.5 * (hip_mid + sh_mid) + 0.55 * trunk_len[:, None] * back_normal(
         hip_mid, sh_mid, sig.facing

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hingecheck.body import mid_hip, mid_shoulder
 from hingecheck.errors import InputError
 from hingecheck.pose.mediapipe_api import pose_api
 from hingecheck.pose.outline import back_profile, frame_facing
@@ -441,6 +442,5 @@ def _profile(result, pick: int, lm: np.ndarray, v: np.ndarray, w: int, h: int) -
     mask_arr = mask.numpy_view()
     mask_arr = mask_arr[..., 0] if mask_arr.ndim == 3 else mask_arr
     scale = np.array([w, h], np.float32)
-    hip = 0.5 * (lm[L_HIP, :2] + lm[R_HIP, :2]) * scale
-    shoulder = 0.5 * (lm[L_SHOULDER, :2] + lm[R_SHOULDER, :2]) * scale
+    hip, shoulder = mid_hip(lm[:, :2]) * scale, mid_shoulder(lm[:, :2]) * scale
     return back_profile(mask_arr, hip, shoulder, int(frame_facing(lm[None], v[None])[0]))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
+from hingecheck.body import mid_hip, mid_shoulder
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,7 @@ def too_loose(box: np.ndarray, crop: Crop, margin: float) -> bool:
 
 def _trunk(lm: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, float]:
     scale = np.array([width, height], np.float64)
-    hip = 0.5 * (lm[L_HIP, :2] + lm[R_HIP, :2]) * scale
-    shoulder = 0.5 * (lm[L_SHOULDER, :2] + lm[R_SHOULDER, :2]) * scale
+    hip, shoulder = mid_hip(lm[:, :2]) * scale, mid_shoulder(lm[:, :2]) * scale
     return hip, shoulder, float(np.linalg.norm(shoulder - hip))
 
 
