@@ -29,11 +29,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_model_options(p)
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    p.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="figures of an earlier run (its --json file): each source's changes are shown",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from hingecheck.judge.evaluate import table, tally
+    from hingecheck.judge.sources import by_source, source_table
     from hingecheck.outputs.writers import write_text
     from hingecheck.pipeline import evaluate_folder
 
@@ -41,13 +49,33 @@ def run(args: argparse.Namespace) -> int:
     if not clips.is_dir():
         raise InputError(f"{clips} is not a folder")
     labels = args.labels or clips / "labels.json"
+    before = _earlier(args.compare) if args.compare else None
     results, digest = evaluate_folder(
         clips, labels, args.out, args.config, progress=sys.stderr.isatty(), model=args.model
     )
     ev = tally(results)
+    sources = by_source(results)
     print(table(ev))
+    print()
+    print("per source, worst first:")
+    print(source_table(sources, before))
     if args.json:
-        write_text(
-            args.json, json.dumps({"config": digest, "figures": ev.figures()}, indent=2) + "\n"
-        )
+        figures = {
+            "config": digest,
+            "figures": ev.figures(),
+            "sources": {s.source: s.figures() for s in sources},
+        }
+        write_text(args.json, json.dumps(figures, indent=2) + "\n")
     return 0
+
+
+def _earlier(path: Path) -> dict[str, dict]:
+    """The per-source figures of an earlier run's --json file (or the tests' clip baseline)."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        sources = data["sources"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"cannot read per-source figures from {path}: {exc}") from None
+    if not isinstance(sources, dict):
+        raise InputError(f"{path}: 'sources' must map a source to its figures")
+    return sources
