@@ -64,6 +64,13 @@ class Track:
     people: np.ndarray  # (N,) int16, how many people the model saw in the frame
     cut: np.ndarray  # (N,) bool, a jump cut (an edit) just before this frame: a new take
     info: VideoInfo
+    # (N,) float32, the camera's roll in the frame's take (deg, + clockwise as seen; NaN: not
+    # read), from the scene's straight lines (video/level.py); leans are read level with it.
+    roll: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def __post_init__(self) -> None:
+        if len(self.roll) != len(self.t):  # not read (a live camera, a synthetic track)
+            self.roll = np.full(len(self.t), np.nan, dtype=np.float32)
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -256,6 +263,9 @@ class View:
     reason: str = ""
     # Faults this view can't carry, each with the reason it is not judged (reps still counted).
     not_judged: dict[str, str] = field(default_factory=dict)
+    # The camera's roll read from the scene (deg, + clockwise as seen; None: not read), which
+    # the leans were corrected for (video/level.py).
+    roll_deg: float | None = None
 
 
 @dataclass
@@ -294,6 +304,7 @@ class Report:
                 "reason": self.view.reason,
                 # Only where the view leaves faults unjudged: a side view's report is unchanged.
                 **({"not_judged": dict(self.view.not_judged)} if self.view.not_judged else {}),
+                "roll_deg": None if self.view.roll_deg is None else round(self.view.roll_deg, 1),
             },
             "exercise": {"name": self.exercise, "source": self.exercise_source},
             "reps": [

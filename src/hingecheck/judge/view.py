@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from hingecheck.config import ViewConfig
@@ -50,7 +52,14 @@ def apparent_width(track: Track) -> np.ndarray:
 
 
 def classify_view(track: Track, signals: Signals, cfg: ViewConfig) -> View:
-    """Judge the camera from upright frames (bent over, any view foreshortens the trunk)."""
+    """Judge the camera from upright frames (bent over, any view foreshortens the trunk), with
+    its roll as read from the scene (Track.roll)."""
+    seen = track.roll[np.isfinite(track.roll)]
+    roll = float(np.median(seen)) if seen.size else None
+    return replace(_camera(track, signals, cfg), roll_deg=roll)
+
+
+def _camera(track: Track, signals: Signals, cfg: ViewConfig) -> View:
     n = len(track)
     if n == 0 or track.present.mean() < cfg.min_present_share:
         return View("unknown", signals.side, False, NOBODY_REASON, not_judged("unknown"))

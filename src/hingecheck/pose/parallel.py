@@ -163,7 +163,8 @@ def stitch(parts: list[tuple[PosePass, float | None]], info: VideoInfo) -> PoseP
     # Each chunk's first frame was compared with the frame before the chunk (its lead-in's
     # last), so the picture changes join as a single pass's would.
     change = np.concatenate([p.frame_change for p, _ in parts])
-    return PosePass(Track.concatenate([p.samples for p, _ in parts], info), frame_t, change)
+    roll = np.concatenate([p.frame_roll for p, _ in parts])
+    return PosePass(Track.concatenate([p.samples for p, _ in parts], info), frame_t, change, roll)
 
 
 def estimate_track_parallel(

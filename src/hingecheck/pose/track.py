@@ -19,11 +19,16 @@ from hingecheck.pose.landmarker import FramePose, PoseEstimator
 from hingecheck.pose.sampling import TurnSampler, TurnSettings, fill_frames
 from hingecheck.records import Track, VideoInfo
 from hingecheck.video.cuts import PictureChange, find_cuts, thumbnail
+from hingecheck.video.level import line_votes, roll_from_votes, take_roll
 from hingecheck.video.source import Frame
 
 # 3: the model runs at pose.sample_hz, frames between interpolated; 4: jump cuts (Track.cut);
-# 5: a coarse grid, dense where the motion turns (pose/sampling.py)
-CACHE_VERSION = 5
+# 5: a coarse grid, dense where the motion turns (pose/sampling.py); 6: the camera's roll
+# (Track.roll, video/level.py)
+CACHE_VERSION = 6
+# The camera's roll is read from a frame this often (s): ~4 ms a reading, and a take (between
+# jump cuts) shorter than this still gets its first frame read.
+ROLL_EVERY_S = 0.5
 
 
 def stack_track(
@@ -56,6 +61,9 @@ class PosePass:
     # (N,) each frame's picture change against the decoded frame before it (video/cuts.py);
     # the cut decision waits for the whole pass (it reads the next frame's too).
     frame_change: np.ndarray
+    # (N,) the camera's roll read from the frame's scene (deg, video/level.py), NaN on frames
+    # not read; a take's roll is decided once its cuts are known.
+    frame_roll: np.ndarray
 
 
 def sample_poses(
@@ -79,16 +87,25 @@ def sample_poses(
     of its luma, ~0.5 ms a frame at 720p): a jump cut between two samples is not lost."""
     frame_t: list[float] = []
     change: list[float] = []
+    roll: list[float] = []
+    next_roll = -np.inf
     sampler: TurnSampler[Frame, FramePose] = TurnSampler(
         lambda f: estimator.process(f.rgb, f.t), sampling, (info.width, info.height)
     )
     for frame in frames:
         kept = keep is None or keep(frame.t)
-        share = picture.update(thumbnail(frame.grey()))  # before .rgb, which drops the decode
+        grey = frame.grey()  # before .rgb, which drops the decode
+        share = picture.update(thumbnail(grey))
+        # A cut may start a take anywhere: a frame that changed much is read too.
+        read_roll = kept and (frame.t >= next_roll or share >= 0.5)
+        level = roll_from_votes(*line_votes(grey)) if read_roll else float("nan")
+        if read_roll:
+            next_roll = frame.t + ROLL_EVERY_S
         sampler.push(frame, frame.t, kept, share)
         if kept:
             frame_t.append(frame.t)
             change.append(share)
+            roll.append(level)
             if on_frame is not None:
                 on_frame(frame.t)
     sampler.finish()
@@ -97,6 +114,7 @@ def sample_poses(
         stack_track([s[0] for s in taken], [s[1] for s in taken], info),
         np.asarray(frame_t, dtype=np.float64),
         np.asarray(change, dtype=np.float32),
+        np.asarray(roll, dtype=np.float32),
     )
 
 
@@ -121,7 +139,20 @@ def finish_pass(result: PosePass, cut_min_share: float) -> Track:
     if len(result.samples) == 0:
         return result.samples
     cut = find_cuts(result.frame_change, cut_min_share)
-    return fill_frames(result.samples, result.frame_t, cut)
+    track = fill_frames(result.samples, result.frame_t, cut)
+    track.roll = takes_roll(result.frame_roll, cut)
+    return track
+
+
+def takes_roll(frame_roll: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Per frame, the roll of its take (a jump cut may change the camera): the median of the
+    take's readings (video/level.take_roll), NaN where none named one."""
+    take = np.cumsum(cut)
+    out = np.full(len(frame_roll), np.nan, dtype=np.float32)
+    for k in np.unique(take):
+        mine = take == k
+        out[mine] = take_roll(frame_roll[mine])
+    return out
 
 
 def cache_key(video: Path, model: Path, pose_settings: dict[str, object]) -> str:

@@ -31,6 +31,7 @@ from hingecheck.records import (
     Track,
 )
 from hingecheck.signals.filters import clean, frame_rate, running_median, runs, takes
+from hingecheck.video.level import level_points
 
 ARM_JOINTS = [L_ELBOW, R_ELBOW, L_WRIST, R_WRIST]
 CHAIN = {
@@ -88,6 +89,8 @@ def chain_points(track: Track, cfg: SignalConfig) -> tuple[np.ndarray, str, int]
     # A landmark outside the picture is the model's guess (a head cut off at lockout).
     inside = ((pts >= 0) & (pts <= np.asarray(size, dtype=np.float64))).all(-1)
     seen = track.present[:, None] & (track.visibility[:, ids] >= cfg.min_visibility) & inside
+    # Leans and heights as a level camera would read them (a rolled phone tilts them all).
+    pts = level_points(pts, track.roll, size)
     pts[~seen] = np.nan
     return pts, side, facing
 
@@ -121,6 +124,7 @@ def back_line_lean(
     size: tuple[int, int],
     cfg: SignalConfig,
     facing: np.ndarray | None = None,
+    roll: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per frame, the lean from vertical (deg, + toward the lifter's front) of the back line:
     the line touching the traced outline over the pelvis and the upper back (outline.py).
@@ -130,11 +134,14 @@ def back_line_lean(
     line back by 5-8 deg; the outline behind the body does not move with it, because the line
     it was traced along cancels out. landmarks: (N, 33, >=2) as the model gave them (the
     outline was traced along their mid-hip -> mid-shoulder line), profile: (N, K); facing:
-    each frame's `outline.frame_facing`, computed here if not given."""
+    each frame's `outline.frame_facing`, computed here if not given; roll: the camera's per
+    frame (Track.roll), read level with it (None: level)."""
     if facing is None:
         facing = frame_facing(landmarks, visibility)
     ids = [L_HIP, R_HIP, L_SHOULDER, R_SHOULDER, *ARM_JOINTS]
     xy = pixel_points(landmarks, ids, size)
+    if roll is not None:
+        xy = level_points(xy, roll, size)
     hip, shoulder = 0.5 * (xy[:, 0] + xy[:, 1]), 0.5 * (xy[:, 2] + xy[:, 3])
     slope = back_line_slope(profile, cfg.back_line_pelvis, cfg.back_line_upper)
     lean = segment_angle(hip, shoulder, facing) - np.degrees(np.arctan(slope))
@@ -219,7 +226,7 @@ def compute_signals(track: Track, cfg: SignalConfig) -> Signals:
     outline = {
         "bow": bow(track.back_profile, cfg.bow_t0, cfg.bow_t1),
         "line": back_line_lean(
-            track.landmarks, track.visibility, track.back_profile, size, cfg, traced_on
+            track.landmarks, track.visibility, track.back_profile, size, cfg, traced_on, track.roll
         ),
     }
     for key, raw in outline.items():
