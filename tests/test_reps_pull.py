@@ -58,9 +58,7 @@ def test_a_clip_opening_mid_pull_does_not_count_that_pull():
     # Open a quarter of the way up from the bottom: the hips are extending at pull speed.
     start = rep["bottom_s"] + 0.25 * (rep["top_s"] - rep["bottom_s"])
     track = track_from_motion(motion)
-    keep = track.t >= start
-    for name in ("t", "landmarks", "visibility", "world", "present", "back_profile", "people"):
-        setattr(track, name, getattr(track, name)[keep])
+    track = track[track.t >= start]
     track.t = track.t - track.t[0]
     _, report = judge_track(track, CFG)
     assert len(report.reps) == 3 and not report.reps[0].complete

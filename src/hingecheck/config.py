@@ -97,6 +97,8 @@ class RepConfig:
     walk_off_trunks: float
     still_speed_deg_s: Annotated[float, Range(0, 1000)]
     lying_thigh_back_deg: float
+    max_unseen_top_s: Annotated[float, Range(0, 60)]
+    standing_flexion_deg: Annotated[float, Range(0, 90)]
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,11 @@ def preload_judge() -> threading.Thread:
     return thread
 
 
+# A roll this large is worth telling (the rules correct for it either way): a level phone reads
+# within 1 deg on the shared clips, a phone propped at an angle 4-5.
+ROLL_WARN_DEG = 2.0
+
+
 def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> list[str]:
     from hingecheck.signals.filters import runs
 
@@ -70,6 +75,11 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
             "judged with wider margins, and lower-back rounding and leaning back at lockout "
             "are not judged (the back's outline can't be seen, and a lean reads shortened); "
             "film from the side for the best reading"
+        )
+    if view.roll_deg is not None and abs(view.roll_deg) >= ROLL_WARN_DEG:
+        out.append(
+            f"the camera is tilted {abs(view.roll_deg):.0f}° (the phone was not level): leans "
+            "were read against the room's verticals, not the picture's edges"
         )
     if n and (track.people > 1).mean() > 0.1:
         out.append(
@@ -106,6 +116,18 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
     return out
 
 
+def confirmed_cuts(track: Track, config: Config) -> Track:
+    """The Track with only the jump cuts the lifter's pose confirms (video/cuts.pose_confirms):
+    the picture alone also fires on flicker, captions and duplicated frames."""
+    from dataclasses import replace
+
+    from hingecheck.video.cuts import pose_confirms
+
+    size = (track.info.width, track.info.height)
+    cut = pose_confirms(track.cut, track.landmarks, track.present, size, config.pose.jump_tolerance)
+    return track if np.array_equal(cut, track.cut) else replace(track, cut=cut)
+
+
 def judge_track(
     track: Track, config: Config, exercise: str | None = None
 ) -> tuple[Signals, Report]:
@@ -120,6 +142,7 @@ def judge_track(
     from hingecheck.judge.view import classify_view
     from hingecheck.signals.kinematics import compute_signals
 
+    track = confirmed_cuts(track, config)
     signals = compute_signals(track, config.signals)
     view = classify_view(track, signals, config.view)
     # Reps are counted from any view where the lifter is seen (a lifter filming from the front
@@ -192,6 +215,7 @@ def analyze(
             track.save(Path(cache_path), key)
     if len(track) < 2:
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
+    track = confirmed_cuts(track, cfg)
     signals, report = judge_track(track, cfg, exercise)
     return Analysis(report, track, signals, cfg, from_cache, notes=notes)
 

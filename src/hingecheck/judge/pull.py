@@ -15,10 +15,13 @@ import numpy as np
 
 from hingecheck.config import SignalConfig
 from hingecheck.records import (
+    L_EAR,
     L_HIP,
     L_KNEE,
     L_SHOULDER,
     L_WRIST,
+    NOSE,
+    R_EAR,
     R_HIP,
     R_KNEE,
     R_SHOULDER,
@@ -36,15 +39,33 @@ class PullCues:
 
     hands: the wrists' height above the knees, in thigh lengths.
     hip_x: the hips' position across the picture, in trunk lengths (walking shows in it).
+    head_y: the highest of the head and shoulders, in picture heights from its top edge
+    (negative: above the picture, where the model places what it can't see); NaN where no one
+    is seen. A lifter standing up out of a tight frame leaves it there.
     """
 
     hands: np.ndarray
     hip_x: np.ndarray
+    head_y: np.ndarray | None = None
+
+    def part(self, frames: slice) -> PullCues:
+        """The cues over some frames (a take)."""
+        head = None if self.head_y is None else self.head_y[frames]
+        return PullCues(self.hands[frames], self.hip_x[frames], head)
 
 
 def pull_cues(track: Track, cfg: SignalConfig) -> PullCues:
     """The readings the rep counter needs besides the hips' flexion."""
-    return PullCues(wrists_above_knees(track, cfg), hips_across(track, cfg))
+    return PullCues(wrists_above_knees(track, cfg), hips_across(track, cfg), head_height(track))
+
+
+def head_height(track: Track) -> np.ndarray:
+    """Per frame, the highest of the nose, ears and shoulders as the model places them (y over
+    picture height, 0 at the top edge, negative above it), NaN where no one is seen."""
+    y = track.landmarks[:, [NOSE, L_EAR, R_EAR, L_SHOULDER, R_SHOULDER], 1].astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        top = np.nanmin(np.where(np.isfinite(y), y, np.inf), axis=1)
+    return np.where(track.present & np.isfinite(top), top, np.nan)
 
 
 def hips_across(track: Track, cfg: SignalConfig) -> np.ndarray:

@@ -28,7 +28,7 @@ from scipy.signal import find_peaks
 from hingecheck.config import RepConfig
 from hingecheck.judge.pull import PullCues
 from hingecheck.records import Rep, Signals
-from hingecheck.signals.filters import fill_gaps, frame_rate, takes
+from hingecheck.signals.filters import fill_gaps, frame_rate, runs, takes
 
 # A top this close to the clip's end, still rising, is where the clip cut, not a lockout.
 _END_MARGIN_S = 0.1
@@ -77,6 +77,35 @@ def rising_at_end(t: np.ndarray, flex: np.ndarray, cfg: RepConfig) -> bool:
         return True
     speed = (flex[k] - flex[last]) / (t[last] - t[k])
     return bool(speed > cfg.still_speed_deg_s)
+
+
+def stood_out_of_view(
+    t: np.ndarray, flex: np.ndarray, head_y: np.ndarray, cfg: RepConfig
+) -> np.ndarray:
+    """Hip flexion with each gap the lifter stood up in read as standing
+    (cfg.standing_flexion_deg). A tight or portrait frame loses the head and shoulders at
+    lockout, a caption box or a plate hides them, and with them goes the hip angle (often the
+    whole person: the model's detector needs the head): the hips, knees and hands still carry
+    the rep. Such a gap is entered with the hips extending and the head rising (the last
+    0.3 s before it), and left with the hips bending (the first 0.3 s after it: lowering the
+    weight) within `max_unseen_top_s`: the top happened out of view."""
+    out = flex.copy()
+    seen = np.isfinite(flex)
+    n = len(flex)
+    for a, b in runs(~seen):
+        if a == 0 or b >= n or t[b] - t[a - 1] > cfg.max_unseen_top_s:
+            continue  # a clip that opens or ends out of view, or a lifter gone
+        before = np.flatnonzero(seen[:a] & (t[:a] >= t[a - 1] - 0.3))
+        after = b + np.flatnonzero(seen[b:] & (t[b:] <= t[b] + 0.3))
+        if before.size < 2 or after.size < 2:
+            continue
+        head = head_y[before]
+        head = head[np.isfinite(head)]
+        rising = flex[before[0]] > flex[before[-1]] and head.size >= 2 and head[-1] < head[0]
+        lowering = flex[after[-1]] > flex[after[0]]
+        if rising and lowering:
+            out[a:b] = min(cfg.standing_flexion_deg, float(np.nanmin(flex)))
+    return out
 
 
 def is_pull(
@@ -138,7 +167,7 @@ def find_reps(
             if isinstance(getattr(signals, f.name), np.ndarray)
         }
         part = replace(signals, **arrays)
-        part_cues = None if cues is None else PullCues(cues.hands[s], cues.hip_x[s])
+        part_cues = None if cues is None else cues.part(s)
         for rep in _reps_in_take(part, cfg, part_cues):
             a = s.start
             reps.append(
@@ -161,8 +190,17 @@ def _reps_in_take(signals: Signals, cfg: RepConfig, cues: PullCues | None) -> li
     if n < 3 or not np.isfinite(signals.hip_angle).any():
         return []
     # Long gaps (lifter out of view) are bridged here only to keep the peak finder going;
-    # a rep whose bottom falls in such a gap is dropped below.
-    flex = fill_gaps(t, signals.hip_flexion, max_gap_s=np.inf)
+    # a rep whose bottom falls in such a gap is dropped below. A lifter who rose out of the
+    # top of a tight frame was standing while out of view.
+    flex = signals.hip_flexion
+    # No hip extends 35 deg past straight (a lean back reads 5-15): flexion that deep below
+    # zero is a bend read with the wrong facing (from near the front, the toes that give the
+    # facing point at the lens), so the bend's size is counted.
+    if np.isfinite(flex).any() and np.nanpercentile(flex, 5) < -cfg.min_prominence_deg:
+        flex = np.abs(flex)
+    if cues is not None and cues.head_y is not None:
+        flex = stood_out_of_view(t, flex, cues.head_y, cfg)
+    flex = fill_gaps(t, flex, max_gap_s=np.inf)
     fps = frame_rate(t)
     bottoms = find_bottoms(flex, fps, cfg)
     end_margin = max(1, int(round(_END_MARGIN_S * fps)))
@@ -179,7 +217,9 @@ def _reps_in_take(signals: Signals, cfg: RepConfig, cues: PullCues | None) -> li
     prev_top = 0
     for i, p in enumerate(bottoms):
         hi = bottoms[i + 1] if i + 1 < len(bottoms) else n - 1
-        top_idx = p + int(np.argmin(flex[p : hi + 1]))
+        lowest = np.flatnonzero(flex[p : hi + 1] == np.min(flex[p : hi + 1]))
+        # A top out of view reads flat (standing) across its gap: its middle is the top.
+        top_idx = p + int(lowest[len(lowest) // 2])
         rise = flex[p] - flex[top_idx]
         # A rise that never nears standing is a set-down, a pause or a shift, not a rep: even a
         # lockout that falls short brings the hips back within max_top_flexion_deg of straight.
@@ -199,7 +239,16 @@ def _reps_in_take(signals: Signals, cfg: RepConfig, cues: PullCues | None) -> li
             prev_top = top_idx
             continue
         # Partial (judged, not counted): cut by the clip's end before lockout, or opened mid-pull.
-        cut_short = top_idx >= n - 1 - end_margin and hi == n - 1 and rising_at_end(t, flex, cfg)
+        # A rise the end cuts once the lifter is as good as standing (within the lockout's
+        # share of the rise of the set's standing level) is a finished rep.
+        standing = float(np.nanmin(flex[: p + 1])) if p > 0 else np.nan
+        stood = flex[top_idx] <= standing + cfg.top_fraction * (flex[p] - standing)
+        cut_short = (
+            top_idx >= n - 1 - end_margin
+            and hi == n - 1
+            and rising_at_end(t, flex, cfg)
+            and not stood
+        )
         complete = not cut_short and not (i == 0 and partial_first)
         # The descent starts where flexion leaves the previous top by a share of its range.
         base = flex[prev_top]
