@@ -7,7 +7,7 @@ import importlib
 import json
 import sys
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -125,6 +125,7 @@ def judge_track(
 
     `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
     """
+    from hingecheck.faults import fault_kind, lift_key
     from hingecheck.judge.exercise import detect_exercise
     from hingecheck.judge.pull import facing_camera_signals, pull_cues
     from hingecheck.judge.reps import find_reps
@@ -147,6 +148,9 @@ def judge_track(
     if counted and profiled.reps != config.reps:
         reps = find_reps(counting, profiled.reps, cues, track.cut)
     faults = judge(signals, reps, view, profiled.rules)
+    # The cue names this lift and what is lifted (a detected deadlift may be a kettlebell one).
+    lift = lift_key(name, "given" if exercise else "detected")
+    faults = [replace(f, cue=fault_kind(f.type).cue_for(lift)) for f in faults]
     report = Report(
         source=track.info,
         view=view,

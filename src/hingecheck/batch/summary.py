@@ -14,6 +14,7 @@ from typing import Any
 from hingecheck.batch.jobs import ROW_FIELDS, STATUSES, SetResult
 from hingecheck.faults import FAULT_TYPES, label
 from hingecheck.outputs.index import write_index
+from hingecheck.outputs.text import counted
 from hingecheck.outputs.writers import write_text
 from hingecheck.version import __version__
 
@@ -58,7 +59,7 @@ def set_line(r: SetResult) -> str:
         f"{n} {label(k).lower()}" for k, n in r.faults.items() if n and k in FAULT_TYPES
     )
     took = f", {r.seconds:.1f} s" if r.status != "skipped" else " (done before)"
-    what = f"{r.reps} rep{'' if r.reps == 1 else 's'}, {faults or 'no faults'}"
+    what = f"{counted(r.reps, 'rep')}, {faults or 'no faults'}"
     if r.status == "not_judged" or (r.status == "skipped" and "not judged" in r.reason):
         what = f"not judged: {r.reason}"
     return f"{r.status.replace('_', ' '):11} {name}: {what}{took}"

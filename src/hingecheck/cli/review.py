@@ -27,10 +27,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hingecheck.outputs.index import load_entries, write_index
+    from hingecheck.outputs.text import counted
 
     entries = load_entries(args.folder) if args.folder.is_dir() else None
     path = write_index(args.folder, args.out, entries)
     if not args.quiet:
         n = len(entries or [])
-        print(f"wrote {path} ({n} set{'' if n == 1 else 's'})")
+        print(f"wrote {path} ({counted(n, 'set')})")
     return 0

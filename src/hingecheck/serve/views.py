@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 
 from hingecheck.faults import FAULT_TYPES, label
-from hingecheck.outputs.text import clock
+from hingecheck.outputs.text import clock, counted
 from hingecheck.records import is_borderline
 from hingecheck.serve.agreement import load_report
 from hingecheck.serve.settings import Settings
@@ -85,7 +85,9 @@ def status(store: Store, row: SetRow) -> dict[str, Any]:
     if row.state == "queued":
         pos = store.queue_position(row)
         out["position"] = pos
-        out["text"] = "next in line" if pos == 0 else f"waiting: {pos} set(s) before this one"
+        out["text"] = (
+            "next in line" if pos == 0 else f"waiting: {counted(pos, 'set')} before this one"
+        )
     elif row.state == "running":
         speed = store.speed() or DEFAULT_SPEED
         expected = max(row.video_s * speed, 1.0)
