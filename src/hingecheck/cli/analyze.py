@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hingecheck.cli.options import add_model_options
 from hingecheck.config import EXERCISES
+from hingecheck.errors import InputError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~40 ms of start-up
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze",
+        aliases=["analyse"],
         help="analyse a recorded set",
         description="Analyse a recorded set: faults per rep with their times.",
     )
@@ -113,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
     from hingecheck.video.source import check_video_path
 
     video: Path = args.video
+    if video.is_dir():
+        raise InputError(
+            f"{video} is a folder: to analyse every video in it, run "
+            f"hingecheck batch {video} -o OUT"
+        )
     check_video_path(video)
     out = prepare_out_dir(args.out if args.out else video.parent)
     progress = not args.quiet and sys.stderr.isatty()
