@@ -19,7 +19,7 @@ from hingecheck.pose.landmarker import check_model, default_model_path, quiet_na
 from hingecheck.pose.track import cache_key
 from hingecheck.records import Rep, Report, Signals, Track, View
 from hingecheck.version import __version__
-from hingecheck.video.source import check_video_path, probe
+from hingecheck.video.source import check_video_path, probe, recorded_at
 
 if TYPE_CHECKING:
     from hingecheck.judge.evaluate import ClipResult
@@ -209,6 +209,9 @@ def analyze(
     if len(track) < 2:
         raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
     signals, report = judge_track(track, cfg, exercise)
+    created = recorded_at(path)
+    if created is not None:
+        report.recorded, report.recorded_source = created.isoformat(), "recording"
     return Analysis(report, track, signals, cfg, from_cache, notes=notes)
 
 

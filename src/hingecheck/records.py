@@ -315,6 +315,10 @@ class Report:
     exercise_source: str = "detected"  # or "given" (--exercise)
     config_hash: str = ""
     version: str = ""
+    # When the set was recorded (ISO date or date and time) and who says so: "manifest" (a
+    # batch manifest's date) or "recording" (the container's creation time); "" unknown.
+    recorded: str = ""
+    recorded_source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (schema hingecheck.report/1)."""
@@ -340,6 +344,11 @@ class Report:
                 **({"not_judged": dict(self.view.not_judged)} if self.view.not_judged else {}),
             },
             "exercise": {"name": self.exercise, "source": self.exercise_source},
+            **(
+                {"recorded": {"date": self.recorded, "source": self.recorded_source}}
+                if self.recorded
+                else {}
+            ),
             "reps": [
                 {
                     "index": r.index,

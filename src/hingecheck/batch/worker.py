@@ -78,6 +78,7 @@ def summarize(job: SetJob, result: Analysis, seconds: float) -> SetResult:
         seconds=seconds,
         reason="" if rep.view.judged else (rep.view.reason or "not judged"),
         report=job.report_path,
+        exercise=rep.exercise,
     )
 
 
@@ -98,6 +99,8 @@ def analyse_into(
     )
     if video != job.video:  # a shipped copy: the report names the lifter's file
         result.report.source = replace(result.report.source, path=str(job.video))
+    if job.date:  # the manifest's date is the trainer's word on when the set was done
+        result.report.recorded, result.report.recorded_source = job.date, "manifest"
     write_outputs(result, video, staging, with_video=job.with_video, progress=False)
     analyzer.sets += 1
     done = summarize(job, result, time.perf_counter() - start)
