@@ -134,7 +134,7 @@ FAULTS: tuple[FaultKind, ...] = (
         label="Lower back rounded",
         short="round",
         cues={
-            "pull": "Brace and set the chest up before you pull; push the hips back only as "
+            "pull": "Brace and keep the chest up before you pull; push the hips back only as "
             "far as the back stays flat.",
             "hinge": "Brace and keep the chest up; lower {implement} only as far as the back "
             "stays flat, pushing the hips back.",

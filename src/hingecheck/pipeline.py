@@ -15,6 +15,7 @@ import numpy as np
 
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
+from hingecheck.outputs.text import counted
 from hingecheck.pose.landmarker import check_model, default_model_path, quiet_native_stderr
 from hingecheck.pose.track import cache_key
 from hingecheck.records import Rep, Report, Signals, Track, View
@@ -207,7 +208,9 @@ def analyze(
         if cache_path:
             track.save(Path(cache_path), key)
     if len(track) < 2:
-        raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
+        raise InputError(
+            f"{path}: only {counted(len(track), 'frame')} decoded: not a video of a set"
+        )
     signals, report = judge_track(track, cfg, exercise)
     created = recorded_at(path)
     if created is not None:
@@ -240,7 +243,9 @@ def _run_model(
     if track is None:
         track = _single_pass(path, info, cfg, model_path, progress, estimator, started)
     if len(track) < 2:  # before the caller caches it: nothing half-made is left behind
-        raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
+        raise InputError(
+            f"{path}: only {counted(len(track), 'frame')} decoded: not a video of a set"
+        )
     # The container's frame count can be an estimate; the decoded count is the truth.
     if len(track) != info.frames:
         from dataclasses import replace

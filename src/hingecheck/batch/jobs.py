@@ -28,6 +28,9 @@ class SetJob:
     date: str | None = None
     with_video: bool = True  # write the annotated video
     config_path: Path | None = None  # TOML overrides
+    # The name the lifter knows the video by, when it is stored under another (an upload):
+    # the report and its review page are titled with it.
+    title: str | None = None
 
     @property
     def stem(self) -> str:
