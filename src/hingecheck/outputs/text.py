@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hingecheck.faults import lift_name
+
 
 def counted(n: int, noun: str) -> str:
     """'1 rep', '3 reps', '0 faults': what a lifter reads, not '1 reps' or 'fault(s)'."""
@@ -32,7 +34,7 @@ def clock(t_s: float) -> str:
 def template_env(package: str) -> Any:
     """A Jinja2 environment over `package`'s templates/ folder, as every page of the project
     is rendered: every value escaped, an undefined name an error, the wording filters
-    (`clock`, `counted`, `duration`) and `view_words`."""
+    (`clock`, `counted`, `duration`, `lift`) and `view_words`."""
     import jinja2  # loaded when a page is written, not at start-up
 
     env = jinja2.Environment(
@@ -45,5 +47,6 @@ def template_env(package: str) -> Any:
     env.filters["clock"] = clock
     env.filters["counted"] = counted
     env.filters["duration"] = length
+    env.filters["lift"] = lift_name
     env.globals["view_words"] = view_words
     return env

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 
-from hingecheck.faults import FAULT_TYPES, label
+from hingecheck.faults import FAULT_TYPES, label, lift_name
 from hingecheck.outputs.text import clock, counted
 from hingecheck.records import is_borderline
 from hingecheck.serve.agreement import load_report
@@ -68,6 +68,7 @@ def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
         )
     reps = report.get("reps", [])
     view = report.get("view") or {}
+    lift = report.get("exercise") or {}
     return {
         "reps": reps,
         "complete_reps": sum(bool(r.get("complete", True)) for r in reps),
@@ -75,7 +76,9 @@ def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
         "warnings": list(report.get("warnings", [])),
         "judged": bool(view.get("judged", True)),
         "camera": str(view.get("camera", "")),
-        "exercise": str((report.get("exercise") or {}).get("name", "")).replace("_", " "),
+        "exercise": lift_name(str(lift.get("name", "")), str(lift.get("source", "given")))
+        if lift.get("name")
+        else "",
     }
 
 
