@@ -72,4 +72,4 @@ def totals_line(results: list[SetResult], seconds: float) -> str:
     ran = sum(1 for r in results if r.status != "skipped")
     rate = f", {60.0 * ran / seconds:.1f} sets/min" if seconds > 0 and ran else ""
     ratio = f", {video_s / seconds:.2f}x real time" if seconds > 0 and video_s else ""
-    return f"{len(results)} sets: {', '.join(parts)} in {seconds:.0f} s{rate}{ratio}"
+    return f"{counted(len(results), 'set')}: {', '.join(parts)} in {seconds:.0f} s{rate}{ratio}"

@@ -133,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
             write_summary(out, results, engine=engine_name, started=started, complete=complete)
         if not complete:
             print(
-                f"hingecheck: {len(results)} of {total} sets finished; run the same command "
-                "again to go on",
+                f"hingecheck: {len(results)} of {counted(total, 'set')} finished; run the same "
+                "command again to go on",
                 file=sys.stderr,
             )
     failed = [r for r in results if r.status == "failed"]
