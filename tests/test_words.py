@@ -115,3 +115,12 @@ def test_a_black_video_prints_no_side(tmp_path, capsys):
     assert head.startswith("black.mp4: ") and ", 0 reps, unknown view, 0 faults" in head, head
     assert "side" not in head
     assert view_words("side", "right") == "side view (right side)"
+
+
+def test_batch_lines_count_in_words(tmp_path):
+    from hingecheck.batch.jobs import SetJob, SetResult
+    from hingecheck.batch.summary import set_line, totals_line
+
+    one = SetResult(SetJob(tmp_path / "a.mp4", tmp_path), "analysed", reps=1, seconds=2.0)
+    assert totals_line([one], 10.0).startswith("1 set: 1 analysed"), totals_line([one], 10.0)
+    assert ": 1 rep, no faults" in set_line(one)
