@@ -43,3 +43,15 @@ def test_agreement_is_split_into_present_and_absent():
     quiet = {**REPORT, "faults": REPORT["faults"][:2]}  # the checker did not call the lockout
     a = agreement([(label_for(ROW, REPORT, refused), quiet)])
     assert (a.agreed_present, a.agreed_absent, a.scored) == (1, 1, 2)
+
+
+def test_the_lifter_s_page_says_each_cue_once():
+    from hingecheck.serve.views import set_view
+
+    extra = {"start_s": 0.0, "end_s": 1.0, "message": "m", "detail": "d"}
+    said = [{**f, **extra, "cue": f"cue of {f['type']}"} for f in REPORT["faults"]]
+    cued = {**REPORT, "faults": said}
+    faults = set_view(ROW, cued)["faults"]
+    assert [f["cue"] for f in faults] == ["cue of lumbar_rounding", "", "cue of missing_lockout"]
+    assert [f["cue_on"] for f in faults] == [None, 1, None]
+    assert faults[0]["detail"] == "d"

@@ -49,7 +49,10 @@ def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
         return {"reps": [], "faults": [], "warnings": [], "judged": False, "exercise": "",
                 "camera": "", "complete_reps": 0}  # fmt: skip
     faults = []
+    first: dict[str, Any] = {}  # each type's first fault: its cue is said there, once
     for i, f in enumerate(report.get("faults", [])):
+        once = first.setdefault(f["type"], f) is f
+        said_on = first[f["type"]].get("rep")
         faults.append(
             {
                 "index": i,
@@ -61,7 +64,9 @@ def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
                 "peak_s": float(f.get("peak_s", f["start_s"])),
                 "when": f"{clock(float(f['start_s']))}–{clock(float(f['end_s']))}",
                 "message": f.get("message", ""),
-                "cue": f.get("cue", ""),
+                "detail": f.get("detail", ""),
+                "cue": f.get("cue", "") if once else "",
+                "cue_on": None if once else said_on,
                 "severity": f.get("severity", ""),
                 "borderline": is_borderline(float(f.get("confidence", 1.0))),
             }
