@@ -57,7 +57,7 @@ def test_pool_batch_bad_file_and_a_worker_killed_mid_set(clips, tmp_path):
     assert int(by["b1"]["squat_like_knee_bend"]) >= 1
     assert by["b2"]["status"] == "failed" and "not a readable video" in by["b2"]["reason"]
     # The failures are listed at the end, one line each, no traceback.
-    assert "2 set(s) failed" in err and "Traceback" not in err and "Warning" not in err, err
+    assert "2 sets failed" in err and "Traceback" not in err and "Warning" not in err, err
     assert err.strip().splitlines()[-2:] == [
         f"  {clips / 'anna' / 'a2.mp4'}: {by['a2']['reason']}",
         f"  {clips / 'ben' / 'b2.mp4'}: {by['b2']['reason']}",

@@ -105,7 +105,7 @@ def test_a_borderline_call_says_so():
     (fault,) = report.faults
     shaky = replace(report, faults=[replace(fault, confidence=0.6)])
     lines = summary_lines(Analysis(shaky, track, signals, cfg))
-    assert any(f"[{fault.severity}, borderline]" in line for line in lines), lines
+    assert any(f", {fault.severity}, borderline)" in line for line in lines), lines
     clear = summary_lines(Analysis(report, track, signals, cfg))
     assert not any("borderline" in line for line in clear), clear
     assert f"({fault.severity}, borderline)" in srt_text(shaky)  # the captions say so too

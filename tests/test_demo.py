@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import importlib.util
+import io
 import json
 from pathlib import Path
 
@@ -18,14 +21,28 @@ TRUTH = json.loads((SAMPLES / "demo_set.truth.json").read_text())
 pytestmark = pytest.mark.slow
 
 
+def _readme_example():
+    spec = importlib.util.spec_from_file_location("readme_example", SAMPLES / "readme_example.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+README_EXAMPLE = _readme_example()
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
+    """The demo analysed as the README's command does it (its terminal output kept)."""
     out = tmp_path_factory.mktemp("demo")
-    return main(["analyze", str(DEMO), "-o", str(out), "-q"]), out
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["analyze", str(DEMO), "-o", str(out)])
+    return code, out, buf.getvalue()
 
 
 def test_exit_code_and_outputs(run):
-    code, out = run
+    code, out, _ = run
     assert code == 0
     for suffix in (".json", ".csv", ".srt", ".annotated.mp4", ".track.npz"):
         assert (out / f"demo_set{suffix}").is_file(), suffix
@@ -33,7 +50,7 @@ def test_exit_code_and_outputs(run):
 
 
 def test_report_matches_the_ground_truth(run):
-    _, out = run
+    _, out, _ = run
     report = json.loads((out / "demo_set.json").read_text())
     assert report["schema"] == "hingecheck.report/1"
     assert report["view"]["camera"] == "side"
@@ -50,7 +67,7 @@ def test_report_matches_the_ground_truth(run):
 
 
 def test_csv_srt_and_video(run):
-    _, out = run
+    _, out, _ = run
     with open(out / "demo_set.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == TRUTH["frames"]
@@ -75,8 +92,32 @@ def test_csv_srt_and_video(run):
         assert abs(float(s.duration * s.time_base) - TRUTH["frames"] / TRUTH["fps"]) < 0.1
 
 
+def test_readme_shows_what_the_demo_gives(run):
+    """The README's example output is this run's, line for line (regenerate it with
+    `python samples/readme_example.py`)."""
+    _, out, stdout = run
+    readme = (SAMPLES.parent / "README.md").read_text("utf-8")
+    assert README_EXAMPLE.block(readme) == README_EXAMPLE.as_in_readme(stdout, out), (
+        "README.md's example output is stale: run python samples/readme_example.py"
+    )
+
+
+def test_the_demo_s_severities_follow_its_truth(run):
+    """Mild and severe versions of one fault read differently (the truth's 0.3 and 0.9)."""
+    _, out, _ = run
+    report = json.loads((out / "demo_set.json").read_text())
+    grade = {(f["type"], f["rep"]): f["severity"] for f in report["faults"]}
+    specs = TRUTH["rep_specs"]
+    rank = {"mild": 0, "moderate": 1, "severe": 2}
+    for kind, ftype in (("rounded", "lumbar_rounding"), ("short_lockout", "missing_lockout")):
+        reps = [i for i, s in enumerate(specs, start=1) if s["kind"] == kind]
+        mild, severe = sorted(reps, key=lambda i: specs[i - 1]["severity"])
+        assert rank[grade[ftype, severe]] > rank[grade[ftype, mild]], grade
+
+
+# Last: it rewrites the report with other thresholds.
 def test_rerun_with_other_thresholds_skips_the_model(run, tmp_path):
-    _, out = run
+    _, out, _ = run
     cfg = tmp_path / "strict.toml"
     cfg.write_text("[rules.missing_lockout]\nhip_short_deg = 80.0\n")
     cache = out / "demo_set.track.npz"

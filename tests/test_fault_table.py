@@ -31,7 +31,7 @@ def test_rows_are_complete_and_distinct():
     for k in FAULTS:
         assert re.fullmatch(r"#[0-9a-f]{6}", k.colour)
         assert all(0 <= c <= 255 for c in k.rgb)
-        assert k.severe_excess > 0 and k.repeat_sd > 0
+        assert k.severe_share > 0 and k.repeat_sd > 0
         assert k.decided in ("pull", "top")
         for phase in WHERE:  # the message formats for every phase the rules report
             assert WHERE[phase] in k.describe(phase, 1.0)

@@ -147,6 +147,7 @@ def test_uploads_that_are_not_videos_are_refused_with_a_message(tmp_path, clip):
         r = upload(c, link, "notes.mp4", b"these are my notes, not a video\n" * 50)
         assert r.status_code == 415
         assert r.json()["error"].startswith("notes.mp4 is not a readable video")
+        assert "Invalid data" not in r.json()["error"]  # FFmpeg's words mean nothing to a lifter
         r = upload(c, link, "photo.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100)
         assert r.status_code == 415 and "not a video" in r.json()["error"]
         r = upload(c, link, "big.mp4", clip.read_bytes() + b"\0" * 2_100_000)
@@ -238,6 +239,8 @@ def test_a_set_is_analysed_reviewed_and_exported(tmp_path, clip):
         )
         assert label["faults"]["lumbar_rounding"] == "absent"
         assert label["faults"]["missing_lockout"] == "present"
+        # Only what the trainer said: the types with a verdict or a missed mark, no others.
+        assert set(label["faults"]) == set(types) | {"missing_lockout"}
         assert label["fault_reps"]["missing_lockout"] == [1]
         # The export is what `hingecheck evaluate` scores: the checker's rounding call is now a
         # false positive, the missed lockout a false negative.
@@ -262,6 +265,17 @@ def test_a_set_is_analysed_reviewed_and_exported(tmp_path, clip):
         agreed = sum(s.tp + s.tn for s in ev.faults.values())
         scored = sum(s.tp + s.tn + s.fp + s.fn for s in ev.faults.values())
         assert int(rate) == round(100 * agreed / scored)
+        tp = sum(s.tp for s in ev.faults.values())
+        tn = sum(s.tn for s in ev.faults.values())
+        assert f'id="agreed-present">{tp} agreed present<' in dash
+        assert f'id="agreed-absent">{tn} agreed absent<' in dash
+        # The review page, framed or opened in full, is titled with the lifter's own name.
+        page = c.get(f"/t/sets/{sid}/files/{sid}.html").text
+        assert (
+            "<title>my set.mp4 · hingecheck review</title>" in page
+            and "<h1>my set.mp4</h1>" in page
+        )
+        assert report["source"]["path"] == "my set.mp4"
         history = c.get(f"/t/clients/{cid}").text
         assert 'data-series="any"' in history and 'id="sessions"' in history
 
@@ -277,7 +291,7 @@ def test_a_set_whose_analysis_fails_is_marked_with_its_reason(tmp_path, clip):
         r = upload(c, link, "broken.mp4", broken)
         assert r.status_code == 201, r.text
         s = wait_done(c, f"{r.json()['url']}/status.json")
-        assert s["state"] == "failed" and "only 1 frame(s) decoded" in s["text"]
+        assert s["state"] == "failed" and "only 1 frame decoded" in s["text"]
         assert "uploads" not in s["text"]  # the server's paths are not shown
         assert "could not be analysed" in c.get(r.json()["url"]).text
         assert json.loads(c.get("/t/export/labels.json").text) == []

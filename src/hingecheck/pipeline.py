@@ -7,7 +7,7 @@ import importlib
 import json
 import sys
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,11 +16,12 @@ import numpy as np
 from hingecheck.analysis import Analysis
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
+from hingecheck.outputs.text import counted
 from hingecheck.pose.landmarker import check_model, default_model_path, quiet_native_stderr
 from hingecheck.pose.track import cache_key
 from hingecheck.records import Rep, Report, Signals, Track, View
 from hingecheck.version import __version__
-from hingecheck.video.source import check_video_path, probe
+from hingecheck.video.source import check_video_path, probe, recorded_at
 
 if TYPE_CHECKING:
     from hingecheck.judge.evaluate import ClipResult
@@ -135,6 +136,7 @@ def judge_track(
 
     `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
     """
+    from hingecheck.faults import fault_kind, lift_key
     from hingecheck.judge.exercise import detect_exercise
     from hingecheck.judge.pull import facing_camera_signals, pull_cues
     from hingecheck.judge.reps import find_reps
@@ -158,6 +160,9 @@ def judge_track(
     if counted and profiled.reps != config.reps:
         reps = find_reps(counting, profiled.reps, cues, track.cut)
     faults = judge(signals, reps, view, profiled.rules)
+    # The cue names this lift and what is lifted (a detected deadlift may be a kettlebell one).
+    lift = lift_key(name, "given" if exercise else "detected")
+    faults = [replace(f, cue=fault_kind(f.type).cue_for(lift)) for f in faults]
     report = Report(
         source=track.info,
         view=view,
@@ -214,9 +219,14 @@ def analyze(
         if cache_path:
             track.save(Path(cache_path), key)
     if len(track) < 2:
-        raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
+        raise InputError(
+            f"{path}: only {counted(len(track), 'frame')} decoded: not a video of a set"
+        )
     track = confirmed_cuts(track, cfg)
     signals, report = judge_track(track, cfg, exercise)
+    created = recorded_at(path)
+    if created is not None:
+        report.recorded, report.recorded_source = created.isoformat(), "recording"
     return Analysis(report, track, signals, cfg, from_cache, notes=notes)
 
 
@@ -245,7 +255,9 @@ def _run_model(
     if track is None:
         track = _single_pass(path, info, cfg, model_path, progress, estimator, started)
     if len(track) < 2:  # before the caller caches it: nothing half-made is left behind
-        raise InputError(f"{path}: only {len(track)} frame(s) decoded: not a video of a set")
+        raise InputError(
+            f"{path}: only {counted(len(track), 'frame')} decoded: not a video of a set"
+        )
     # The container's frame count can be an estimate; the decoded count is the truth.
     if len(track) != info.frames:
         from dataclasses import replace

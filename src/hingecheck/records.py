@@ -221,9 +221,10 @@ class Fault:
     value: float
     threshold: float
     phase: str  # where in the rep: "descent", "bottom", "ascent", "top"
-    message: str
+    message: str  # what happened, in a coach's words
     cue: str
     confidence: float = 1.0  # chance a repeat of the movement reads past the threshold too
+    detail: str = ""  # the measured value behind the call ("bow 3.9 % of trunk length")
 
     @property
     def borderline(self) -> bool:
@@ -249,8 +250,50 @@ class Fault:
             "phase": self.phase,
             "confidence": round(float(self.confidence), 2),
             "message": self.message,
+            "detail": self.detail,
             "cue": self.cue,
         }
+
+
+def worst(faults: list[Fault]) -> Fault:
+    """The worst of some faults of one type: the highest severity, then the reading furthest
+    past its threshold."""
+    from hingecheck.faults import SEVERITY, fault_kind
+
+    rank = {name: i for i, (name, _) in enumerate(SEVERITY)}
+    return max(
+        faults,
+        key=lambda f: (rank.get(f.severity, -1), fault_kind(f.type).excess(f.value, f.threshold)),
+    )
+
+
+def rep_list(reps: list[int]) -> str:
+    """Rep numbers as a coach lists them: "rep 5", "reps 1, 2, 4, 6-10"."""
+    nums = sorted(set(reps))
+    runs: list[list[int]] = []
+    for n in nums:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs]
+    return f"{'rep' if len(nums) == 1 else 'reps'} {', '.join(parts)}"
+
+
+def fault_summary(faults: list[Fault]) -> list[dict[str, Any]]:
+    """Each fault type said once, as a coach says it: the reps it happened on, the worst one
+    with its reading, and the cue (the terminal and the report's "summary" read this)."""
+    from hingecheck.faults import fault_kind
+
+    out = []
+    for ftype in dict.fromkeys(f.type for f in faults):  # in the order they first happened
+        mine = [f for f in faults if f.type == ftype]
+        w = worst(mine)
+        reps = sorted({f.rep for f in mine})
+        worst_of = f"worst: rep {w.rep}, " if len(reps) > 1 else ""
+        said = f"{fault_kind(ftype).label} on {rep_list(reps)} ({worst_of}{w.detail or w.severity})"
+        out.append({"type": ftype, "reps": reps, "worst_rep": w.rep, "text": said, "cue": w.cue})
+    return out
 
 
 @dataclass(frozen=True)
@@ -281,6 +324,10 @@ class Report:
     exercise_source: str = "detected"  # or "given" (--exercise)
     config_hash: str = ""
     version: str = ""
+    # When the set was recorded (ISO date or date and time) and who says so: "manifest" (a
+    # batch manifest's date) or "recording" (the container's creation time); "" unknown.
+    recorded: str = ""
+    recorded_source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (schema hingecheck.report/1)."""
@@ -307,6 +354,11 @@ class Report:
                 "roll_deg": None if self.view.roll_deg is None else round(self.view.roll_deg, 1),
             },
             "exercise": {"name": self.exercise, "source": self.exercise_source},
+            **(
+                {"recorded": {"date": self.recorded, "source": self.recorded_source}}
+                if self.recorded
+                else {}
+            ),
             "reps": [
                 {
                     "index": r.index,
@@ -320,6 +372,7 @@ class Report:
                 for r in self.reps
             ],
             "faults": [f.to_dict() for f in self.faults],
+            "summary": fault_summary(self.faults),
             "warnings": list(self.warnings),
             "config_hash": self.config_hash,
         }
@@ -345,6 +398,7 @@ class Report:
                 message=str(f.get("message", "")),
                 cue=str(f.get("cue", "")),
                 confidence=float(f.get("confidence", 1.0)),
+                detail=str(f.get("detail", "")),
             )
             for f in data["faults"]
         ]
@@ -379,6 +433,7 @@ class Report:
                 judged=bool(view.get("judged", True)),
                 reason=str(view.get("reason", "")),
                 not_judged={str(k): str(v) for k, v in (view.get("not_judged") or {}).items()},
+                roll_deg=None if view.get("roll_deg") is None else float(view["roll_deg"]),
             ),
             reps=reps,
             faults=faults,
@@ -387,4 +442,6 @@ class Report:
             exercise_source=str(exercise.get("source", "")),
             config_hash=str(data.get("config_hash", "")),
             version=str(data.get("version", "")),
+            recorded=str((data.get("recorded") or {}).get("date", "")),
+            recorded_source=str((data.get("recorded") or {}).get("source", "")),
         )

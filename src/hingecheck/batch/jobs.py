@@ -29,6 +29,9 @@ class SetJob:
     date: str | None = None
     with_video: bool = True  # write the annotated video
     config_path: Path | None = None  # TOML overrides
+    # The name the lifter knows the video by, when it is stored under another (an upload):
+    # the report and its review page are titled with it.
+    title: str | None = None
 
     @property
     def stem(self) -> str:
@@ -53,6 +56,7 @@ class SetResult:
     seconds: float = 0.0  # wall time taken
     reason: str = ""  # why not judged / why failed ("" otherwise)
     report: Path | None = None  # the JSON report, when one was written
+    exercise: str = ""  # the lift as the report names it (given, or told from the movement)
 
     @property
     def ok(self) -> bool:
@@ -65,7 +69,7 @@ class SetResult:
             "path": str(self.job.video),
             "lifter": self.job.lifter or "",
             "date": self.job.date or "",
-            "exercise": self.job.exercise or "",
+            "exercise": self.exercise or self.job.exercise or "",
             "status": self.status,
             "reps": self.reps,
             **{f: self.faults.get(f, 0) for f in FAULT_TYPES},

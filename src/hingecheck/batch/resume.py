@@ -96,6 +96,7 @@ def write_stamp(folder: Path, job: SetJob, key: SetKey, video: Path, result: Set
             "duration_s": result.duration_s,
             "seconds": result.seconds,
             "reason": result.reason,
+            "exercise": result.exercise,
         },
     }
     stamp_path(folder, job.stem).write_text(json.dumps(data), encoding="utf-8")
@@ -147,6 +148,7 @@ def committed(job: SetJob, key: SetKey) -> SetResult | None:
             seconds=float(r["seconds"]),
             reason=str(r["reason"] or ""),
             report=job.report_path,
+            exercise=str(r.get("exercise") or ""),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -14,6 +14,7 @@ from typing import Any
 from hingecheck.batch.jobs import ROW_FIELDS, STATUSES, SetResult
 from hingecheck.faults import FAULT_TYPES, label
 from hingecheck.outputs.index import write_index
+from hingecheck.outputs.text import counted
 from hingecheck.outputs.writers import write_text
 from hingecheck.version import __version__
 
@@ -58,7 +59,7 @@ def set_line(r: SetResult) -> str:
         f"{n} {label(k).lower()}" for k, n in r.faults.items() if n and k in FAULT_TYPES
     )
     took = f", {r.seconds:.1f} s" if r.status != "skipped" else " (done before)"
-    what = f"{r.reps} rep{'' if r.reps == 1 else 's'}, {faults or 'no faults'}"
+    what = f"{counted(r.reps, 'rep')}, {faults or 'no faults'}"
     if r.status == "not_judged" or (r.status == "skipped" and "not judged" in r.reason):
         what = f"not judged: {r.reason}"
     return f"{r.status.replace('_', ' '):11} {name}: {what}{took}"
@@ -71,4 +72,4 @@ def totals_line(results: list[SetResult], seconds: float) -> str:
     ran = sum(1 for r in results if r.status != "skipped")
     rate = f", {60.0 * ran / seconds:.1f} sets/min" if seconds > 0 and ran else ""
     ratio = f", {video_s / seconds:.2f}x real time" if seconds > 0 and video_s else ""
-    return f"{len(results)} sets: {', '.join(parts)} in {seconds:.0f} s{rate}{ratio}"
+    return f"{counted(len(results), 'set')}: {', '.join(parts)} in {seconds:.0f} s{rate}{ratio}"

@@ -78,6 +78,7 @@ def summarize(job: SetJob, result: Analysis, seconds: float) -> SetResult:
         seconds=seconds,
         reason="" if rep.view.judged else (rep.view.reason or "not judged"),
         report=job.report_path,
+        exercise=rep.exercise,
     )
 
 
@@ -96,8 +97,10 @@ def analyse_into(
         exercise=job.exercise,
         estimator=analyzer.estimator(cfg),
     )
-    if video != job.video:  # a shipped copy: the report names the lifter's file
-        result.report.source = replace(result.report.source, path=str(job.video))
+    if job.title or video != job.video:  # an upload or a shipped copy: the lifter's name
+        result.report.source = replace(result.report.source, path=job.title or str(job.video))
+    if job.date:  # the manifest's date is the trainer's word on when the set was done
+        result.report.recorded, result.report.recorded_source = job.date, "manifest"
     write_outputs(result, video, staging, with_video=job.with_video, progress=False)
     analyzer.sets += 1
     done = summarize(job, result, time.perf_counter() - start)

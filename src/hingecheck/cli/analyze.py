@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hingecheck.cli.options import add_model_options
 from hingecheck.config import EXERCISES
+from hingecheck.errors import InputError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~40 ms of start-up
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze",
+        aliases=["analyse"],
         help="analyse a recorded set",
         description="Analyse a recorded set: faults per rep with their times.",
     )
@@ -79,27 +81,28 @@ def _rate(text: str) -> float:
 
 
 def summary_lines(result: Analysis) -> list[str]:
-    """What the lifter reads on the terminal: one line per rep, one per fault with its cue."""
-    from hingecheck.faults import label
-    from hingecheck.outputs.text import clock, counted
+    """What the lifter reads on the terminal: one line per rep with its faults and times, then
+    each fault said once with the reps it happened on, its worst reading and its cue."""
+    from hingecheck.faults import lift_name
+    from hingecheck.outputs.text import clock, counted, view_words
+    from hingecheck.records import fault_summary
 
     rep = result.report
-    view = rep.view
     lines = [
-        f"{Path(rep.source.path).name}: {rep.exercise.replace('_', ' ')}, "
+        f"{Path(rep.source.path).name}: {lift_name(rep.exercise, rep.exercise_source)}, "
         f"{counted(sum(r.complete for r in rep.reps), 'rep')}, "
-        f"{view.camera} view ({view.side} side), {counted(len(rep.faults), 'fault')}"
+        f"{view_words(rep.view.camera, rep.view.side)}, "
+        f"{counted(len(rep.faults), 'fault')}"
     ]
     for r in rep.reps:
-        faults = [f for f in rep.faults if f.rep == r.index]
-        names = ", ".join(sorted({label(f.type).lower() for f in faults})) or "good"
+        said = "; ".join(
+            f"{f.message} ({clock(f.start_s)}-{clock(f.end_s)}, {f.grade})"
+            for f in rep.faults
+            if f.rep == r.index
+        )
         note = "" if r.complete else " (cut off by the end of the video)"
-        lines.append(f"Rep {r.index}  {clock(r.start_s)}-{clock(r.end_s)}  {names}{note}")
-        for f in faults:
-            lines.append(
-                f"  Rep {f.rep}, {clock(f.start_s)}-{clock(f.end_s)}: {f.message} "
-                f"[{f.grade}]. {f.cue}"
-            )
+        lines.append(f"Rep {r.index}  {clock(r.start_s)}-{clock(r.end_s)}  {said or 'good'}{note}")
+    lines += [f"{group['text']}. {group['cue']}" for group in fault_summary(rep.faults)]
     lines += [f"warning: {w}" for w in rep.warnings]
     return lines
 
@@ -112,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
     from hingecheck.video.source import check_video_path
 
     video: Path = args.video
+    if video.is_dir():
+        raise InputError(
+            f"{video} is a folder: to analyse every video in it, run "
+            f"hingecheck batch {video} -o OUT"
+        )
     check_video_path(video)
     out = prepare_out_dir(args.out if args.out else video.parent)
     progress = not args.quiet and sys.stderr.isatty()

@@ -8,6 +8,7 @@ those modules import the library inside `run`, so `--help` and `--version` load 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import traceback
@@ -39,10 +40,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def unknown_options(parser: argparse.ArgumentParser, command: str, extra: list[str]) -> str:
+    """The usage error for arguments `command` does not take, with the nearest option it does
+    take for each typo ("--excercise": did you mean --exercise?). The value after a mistyped
+    option is not named: it is that option's, not a stray argument."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    known = list(sub.choices[command]._option_string_actions)
+    options = [a for a in extra if a.startswith("-")] or extra
+    said = []
+    for arg in options:
+        near = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.6)
+        said.append(f"{arg} (did you mean {near[0]}?)" if arg.startswith("-") and near else arg)
+    what = "option" if options is not extra or all(a.startswith("-") for a in extra) else "argument"
+    return (
+        f"{command}: unrecognized {what}{'s' if len(said) > 1 else ''} {', '.join(said)} "
+        f"(see {parser.prog} {command} --help)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of `python -m hingecheck`."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        print(
+            f"{parser.prog}: error: {unknown_options(parser, args.command, extra)}", file=sys.stderr
+        )
+        return 2
     try:
         return int(args.run(args) or 0)
     except InputError as exc:

@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from hingecheck.batch.summary import set_line, totals_line, write_summary
     from hingecheck.config import load_config
     from hingecheck.outputs.registry import prepare_out_dir
+    from hingecheck.outputs.text import counted
     from hingecheck.pose.landmarker import check_model, default_model_path
 
     if args.ship_videos and not args.ray:
@@ -132,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
             write_summary(out, results, engine=engine_name, started=started, complete=complete)
         if not complete:
             print(
-                f"hingecheck: {len(results)} of {total} sets finished; run the same command "
-                "again to go on",
+                f"hingecheck: {len(results)} of {counted(total, 'set')} finished; run the same "
+                "command again to go on",
                 file=sys.stderr,
             )
     failed = [r for r in results if r.status == "failed"]
@@ -141,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         print(totals_line(results, time.perf_counter() - t0))
         print(f"wrote {out / 'batch.csv'}, {out / 'batch.json'} and {out / 'index.html'}")
     if failed:
-        print(f"hingecheck: {len(failed)} set(s) failed:", file=sys.stderr)
+        print(f"hingecheck: {counted(len(failed), 'set')} failed:", file=sys.stderr)
         for r in failed:
             print(f"  {r.job.video}: {r.reason}", file=sys.stderr)
         return EXIT_SOME_FAILED

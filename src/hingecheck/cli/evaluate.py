@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     if not clips.is_dir():
         raise InputError(f"{clips} is not a folder")
     labels = args.labels or clips / "labels.json"
+    if not labels.is_file():
+        hint = "" if args.labels else " (or name one with --labels)"
+        raise InputError(f"no labels file {labels}: evaluate scores against it{hint}")
     before = _earlier(args.compare) if args.compare else None
     results, digest = evaluate_folder(
         clips, labels, args.out, args.config, progress=sys.stderr.isatty(), model=args.model

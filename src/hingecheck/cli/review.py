@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hingecheck.errors import InputError
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -27,10 +29,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hingecheck.outputs.index import load_entries, write_index
+    from hingecheck.outputs.text import counted
 
     entries = load_entries(args.folder) if args.folder.is_dir() else None
+    if entries == []:
+        raise InputError(
+            f"no analysed sets in {args.folder} (no report .json in it or below): "
+            "run hingecheck analyze or hingecheck batch first"
+        )
     path = write_index(args.folder, args.out, entries)
     if not args.quiet:
         n = len(entries or [])
-        print(f"wrote {path} ({n} set{'' if n == 1 else 's'})")
+        print(f"wrote {path} ({counted(n, 'set')})")
     return 0

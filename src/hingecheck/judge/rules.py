@@ -26,10 +26,9 @@ def confidence(fault_type: str, excess: float) -> float:
     return float(ndtr(excess / fault_kind(fault_type).repeat_sd))
 
 
-def severity(fault_type: str, excess: float, duration_s: float) -> str:
-    """mild / moderate / severe from how far past the threshold and for how long."""
-    score = excess / fault_kind(fault_type).severe_excess + min(duration_s, 1.5) / 3.0
-    return "mild" if score < 0.4 else "moderate" if score < 0.9 else "severe"
+def severity(fault_type: str, excess: float, threshold: float) -> str:
+    """mild / moderate / severe: how far past the threshold, on the fault table's scale."""
+    return fault_kind(fault_type).severity(excess, threshold)
 
 
 def _fault(
@@ -46,7 +45,6 @@ def _fault(
     confidence rest on the typical excess over the threshold, not on the peak (`value`), which
     one noisy frame can lift."""
     a, b = span
-    duration = float(t[b] - t[a])
     phase = phase_of(rep, float(t[worst]))
     kind = fault_kind(fault_type)
     return Fault(
@@ -55,11 +53,12 @@ def _fault(
         start_s=float(t[a]),
         end_s=float(t[b]),
         peak_s=float(t[worst]),
-        severity=severity(fault_type, max(typical_excess, 0.0), duration),
+        severity=severity(fault_type, typical_excess, threshold),
         value=value,
         threshold=threshold,
         phase=phase,
         message=kind.describe(phase, value),
+        detail=kind.explain(value),
         cue=kind.cue,
         confidence=confidence(fault_type, typical_excess),
     )
@@ -234,7 +233,7 @@ def _flip(f: Fault) -> Fault:
         f,
         value=-f.value,
         threshold=-f.threshold,
-        message=fault_kind(f.type).describe(f.phase, -f.value),
+        detail=fault_kind(f.type).explain(-f.value),
     )
 
 

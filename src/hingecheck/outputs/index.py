@@ -20,6 +20,7 @@ from hingecheck.outputs.review import template_env
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
 from hingecheck.records import SCHEMA, Report
+from hingecheck.video.source import recorded_at
 
 
 @dataclass
@@ -37,6 +38,7 @@ class SetEntry:
     judged: bool
     faults: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
+    date_source: str = ""  # "manifest", "recording" or "report": who gave the date
 
     @property
     def page(self) -> Path:
@@ -45,15 +47,46 @@ class SetEntry:
         return html if html.exists() else self.json_path
 
 
-def _set_date(json_path: Path, source: str) -> datetime:
-    """When the set was filmed, as well as the files tell: the video's time, else the report's."""
-    for candidate in (Path(source), json_path.parent / Path(source).name):
+def _set_date(json_path: Path, data: dict) -> tuple[datetime, str]:
+    """When the set was recorded, and who says so: the report's date (a batch manifest's, or
+    the recording's own creation time), else the recording's creation time read now (reports
+    of older versions), else when the report was written. Never the video file's modification
+    time, which a copy resets, and never relative to where `review` runs."""
+    recorded = data.get("recorded") or {}
+    when = _parse(str(recorded.get("date", "")))
+    if when is not None:
+        return when, str(recorded.get("source", ""))
+    source = Path(str(data["source"]["path"]))
+    # A relative path was relative to where the analysis ran, unknown here: only the file
+    # beside the report is looked at then.
+    candidates = [source] if source.is_absolute() else []
+    for candidate in [*candidates, json_path.parent / source.name]:
         try:
-            if candidate.is_file():
-                return datetime.fromtimestamp(candidate.stat().st_mtime)
-        except OSError:  # an unreadable or over-long name: fall back to the report
+            found = candidate.is_file()
+        except OSError:  # an over-long or unreadable name
             continue
-    return datetime.fromtimestamp(json_path.stat().st_mtime)
+        if found and (created := recorded_at(candidate)) is not None:
+            return _local(created), "recording"
+    return datetime.fromtimestamp(json_path.stat().st_mtime), "report"
+
+
+DATE_NOTES = {
+    "manifest": "the date in the batch manifest",
+    "recording": "when the video was recorded (its own time stamp)",
+    "report": "when it was analysed: the video carries no recording date",
+}
+
+
+def _parse(text: str) -> datetime | None:
+    try:
+        return _local(datetime.fromisoformat(text.replace("Z", "+00:00"))) if text else None
+    except ValueError:
+        return None
+
+
+def _local(when: datetime) -> datetime:
+    """A time in this machine's zone, without a zone (so all rows sort together)."""
+    return when.astimezone().replace(tzinfo=None) if when.tzinfo else when
 
 
 def read_entry(path: Path, root: Path) -> SetEntry | None:
@@ -66,6 +99,7 @@ def read_entry(path: Path, root: Path) -> SetEntry | None:
         return None
     try:
         report = Report.from_dict(data)
+        date, date_source = _set_date(path, data)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     faults = {k: 0 for k in FAULT_TYPES}
@@ -77,7 +111,8 @@ def read_entry(path: Path, root: Path) -> SetEntry | None:
         folder="" if rel == "." else rel,
         stem=path.name.removesuffix(output("json").suffix),
         clip=Path(report.source.path).name,
-        date=_set_date(path, report.source.path),
+        date=date,
+        date_source=date_source,
         reps=sum(r.complete for r in report.reps),
         duration_s=report.source.duration_s,
         camera=report.view.camera,
@@ -110,7 +145,11 @@ def render_index(root: Path, entries: list[SetEntry], page_dir: Path) -> str:
             "folder": e.folder,
             "clip": e.clip,
             "stem": e.stem,
-            "date": e.date.strftime("%Y-%m-%d %H:%M"),
+            # A manifest gives a day, not a time of day.
+            "date": e.date.strftime(
+                "%Y-%m-%d" if e.date_source == "manifest" else "%Y-%m-%d %H:%M"
+            ),
+            "date_note": DATE_NOTES.get(e.date_source, ""),
             "reps": e.reps,
             "duration": clock(e.duration_s),
             "camera": e.camera,

@@ -35,9 +35,10 @@ def _rep_at(t: float, windows: list[list[float]]) -> int | None:
 def label_for(row: SetRow, report: dict[str, Any], review: Review) -> dict[str, Any]:
     """One set's label in the clips' labels.json format.
 
-    Per fault type: "present" when the trainer agreed with a reported one or marked one missed;
-    "absent" when they disagreed with every reported one, or none was reported and the trainer,
-    having reviewed the set, marked none missed; otherwise "unclear" (not scored).
+    Only what the trainer said, per fault type: "present" when they agreed with a reported one
+    or marked one missed; "absent" when they disagreed with every reported one. A type they
+    gave no verdict on is left out (not scored): a verdict on one fault says nothing of the
+    others, and counting them "absent" would inflate the agreement.
     """
     faults = report.get("faults", [])
     windows = [[float(r["start_s"]), float(r["end_s"])] for r in report.get("reps", [])]
@@ -58,10 +59,8 @@ def label_for(row: SetRow, report: dict[str, Any], review: Review) -> dict[str, 
         if agreed or missed:
             labels[ftype] = "present"
             fault_reps[ftype] = sorted(reps)
-        elif len(disagreed) == len(reported):  # all reported ones refused, or none reported
+        elif reported and len(disagreed) == len(reported):  # every reported one refused
             labels[ftype] = "absent"
-        else:
-            labels[ftype] = "unclear"
     camera = str((report.get("view") or {}).get("camera", ""))
     exercise = row.exercise or str((report.get("exercise") or {}).get("name", ""))
     return {
@@ -89,6 +88,8 @@ class Agreement:
     agreed: int
     scored: int
     evaluation: Evaluation
+    agreed_present: int = 0  # faults both the checker and the trainer called
+    agreed_absent: int = 0  # faults the trainer refused that the checker did not call either
 
     @property
     def rate(self) -> float | None:
@@ -98,6 +99,7 @@ class Agreement:
 def agreement(labelled: list[tuple[dict[str, Any], dict[str, Any]]]) -> Agreement:
     """Score (label, report) pairs with evaluate.score_clip / tally."""
     ev = tally([score_clip(label, report) for label, report in labelled])
-    agreed = sum(s.tp + s.tn for s in ev.faults.values())
+    present = sum(s.tp for s in ev.faults.values())
+    absent = sum(s.tn for s in ev.faults.values())
     scored = sum(s.tp + s.tn + s.fp + s.fn for s in ev.faults.values())
-    return Agreement(len(labelled), agreed, scored, ev)
+    return Agreement(len(labelled), present + absent, scored, ev, present, absent)

@@ -77,6 +77,7 @@ class QueueRunner:
             date=None,
             with_video=True,
             config_path=self.config_path,
+            title=row.original_name or None,
         )
 
     def _loop(self) -> None:

@@ -19,7 +19,13 @@ from hingecheck.errors import InputError
 from hingecheck.serve.app_context import ctx
 from hingecheck.serve.auth import lifter_csrf, lifter_csrf_ok
 from hingecheck.serve.store import Client, SetRow
-from hingecheck.serve.uploads import UploadError, check_video, new_public_id, receive_upload
+from hingecheck.serve.uploads import (
+    UploadError,
+    check_video,
+    new_public_id,
+    receive_upload,
+    video_types,
+)
 from hingecheck.serve.views import has_video, report_of, set_file, set_view, status
 
 MAX_NOTE = 1000
@@ -106,8 +112,12 @@ async def upload(request: Request) -> Response:
         duration = await run_in_threadpool(check_video, up.path)
     except InputError as exc:
         up.path.unlink(missing_ok=True)
-        # The checks name the stored file; the lifter knows it by their own name.
-        message = str(exc).replace(str(up.path), up.original_name or "the file")
+        # The checks name the stored file; the lifter knows it by their own name. FFmpeg's
+        # reason ("Invalid data found when processing input") means nothing to a lifter.
+        name = up.original_name or "the file"
+        message = str(exc).replace(str(up.path), name)
+        if "is not a readable video" in message:
+            message = f"{name} is not a readable video: record or pick a video ({video_types()})"
         return refuse(message, 415)
     row = c.store.add_set(
         public_id, client.id, up.path.name, up.original_name, up.size, duration, exercise, note

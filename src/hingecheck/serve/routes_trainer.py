@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hingecheck.outputs.text import counted
 from hingecheck.serve.agreement import Agreement, agreement, label_for, load_report
 from hingecheck.serve.app_context import Context, ctx
 from hingecheck.serve.auth import (
@@ -116,7 +117,7 @@ async def login(request: Request) -> Response:
     wait = login_wait(c.store, ip, c.settings.limits)
     if wait:
         minutes = max(1, round(wait / 60))
-        msg = f"too many failed attempts: try again in about {minutes} minute(s)"
+        msg = f"too many failed attempts: try again in about {counted(minutes, 'minute')}"
         return page(request, "login.html.j2", {"error": msg}, 429)
     form = await request.form(max_files=0, max_fields=10)
     if not csrf_ok(request, str(form.get("csrf", ""))):

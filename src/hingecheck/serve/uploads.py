@@ -141,7 +141,7 @@ async def _receive(
     tmp = _disk_path(f)
     if suffix is None:
         _discard(videos)
-        raise UploadError(f"{got.original_name}: not a video (use {_allowed()})", 415)
+        raise UploadError(f"{got.original_name}: not a video (use {video_types()})", 415)
     final = uploads / f"{public_id}{suffix}"
     os.replace(tmp, final)  # the upload's own, generated name: the user's name is only shown
     got.path = final
@@ -187,5 +187,6 @@ def _too_big(max_bytes: int) -> str:
     return f"the video is larger than this server takes ({max_bytes / 1e6:.0f} MB)"
 
 
-def _allowed() -> str:
+def video_types() -> str:
+    """The video file types accepted, as the messages list them."""
     return ", ".join(sorted(VIDEO_SUFFIXES))

@@ -9,10 +9,10 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 
-from hingecheck.faults import FAULT_TYPES, label
+from hingecheck.faults import FAULT_TYPES, label, lift_name
 from hingecheck.outputs.registry import OUTPUTS, output
-from hingecheck.outputs.text import clock
-from hingecheck.records import Report
+from hingecheck.outputs.text import clock, counted
+from hingecheck.records import Fault, Report
 from hingecheck.serve.agreement import load_report
 from hingecheck.serve.settings import Settings
 from hingecheck.serve.store import SetRow, Store
@@ -49,23 +49,28 @@ def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
         return {"reps": [], "faults": [], "warnings": [], "judged": False, "exercise": "",
                 "camera": "", "complete_reps": 0}  # fmt: skip
     rep = Report.from_dict(report)
-    faults = [
-        {
-            "index": i,
-            "type": f.type,
-            "label": label(f.type) if f.type in FAULT_TYPES else f.type,
-            "rep": f.rep or None,
-            "start_s": f.start_s,
-            "end_s": f.end_s,
-            "peak_s": f.peak_s,
-            "when": f"{clock(f.start_s)}–{clock(f.end_s)}",
-            "message": f.message,
-            "cue": f.cue,
-            "severity": f.severity,
-            "borderline": f.borderline,
-        }
-        for i, f in enumerate(rep.faults)
-    ]
+    faults = []
+    first: dict[str, Fault] = {}  # each type's first fault: its cue is said there, once
+    for i, f in enumerate(rep.faults):
+        once = first.setdefault(f.type, f) is f
+        faults.append(
+            {
+                "index": i,
+                "type": f.type,
+                "label": label(f.type) if f.type in FAULT_TYPES else f.type,
+                "rep": f.rep or None,
+                "start_s": f.start_s,
+                "end_s": f.end_s,
+                "peak_s": f.peak_s,
+                "when": f"{clock(f.start_s)}–{clock(f.end_s)}",
+                "message": f.message,
+                "detail": f.detail,
+                "cue": f.cue if once else "",
+                "cue_on": None if once else (first[f.type].rep or None),
+                "severity": f.severity,
+                "borderline": f.borderline,
+            }
+        )
     return {
         "reps": rep.reps,
         "complete_reps": sum(r.complete for r in rep.reps),
@@ -73,7 +78,7 @@ def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
         "warnings": rep.warnings,
         "judged": rep.view.judged,
         "camera": rep.view.camera,
-        "exercise": rep.exercise.replace("_", " "),
+        "exercise": lift_name(rep.exercise, rep.exercise_source) if rep.exercise else "",
     }
 
 
@@ -83,7 +88,9 @@ def status(store: Store, row: SetRow) -> dict[str, Any]:
     if row.state == "queued":
         pos = store.queue_position(row)
         out["position"] = pos
-        out["text"] = "next in line" if pos == 0 else f"waiting: {pos} set(s) before this one"
+        out["text"] = (
+            "next in line" if pos == 0 else f"waiting: {counted(pos, 'set')} before this one"
+        )
     elif row.state == "running":
         speed = store.speed() or DEFAULT_SPEED
         expected = max(row.video_s * speed, 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -164,6 +165,31 @@ def probe(path: str | Path) -> VideoInfo:
         )
     finally:
         container.close()
+
+
+# Where containers keep when they were recorded: MP4/MOV's creation_time (cameras, Android),
+# QuickTime's own tag (iPhones, with the local time zone), Matroska's DATE.
+_CREATED_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date", "DATE")
+
+
+def recorded_at(path: str | Path) -> datetime.datetime | None:
+    """When the video was recorded, as its container says; None when it says nothing usable
+    (no tag, a zero date, unreadable). Never the file's modification time: a copy changes it."""
+    try:
+        with av.open(str(path)) as container:
+            tags = [container.metadata] + [s.metadata for s in container.streams.video]
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
+        return None
+    for meta in tags:
+        for tag in _CREATED_TAGS:
+            text = str(meta.get(tag, "")).strip()
+            try:
+                when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.year >= 1995:  # muxers write 1970 or 1904 for "unknown"
+                return when
+    return None
 
 
 def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
