@@ -51,6 +51,9 @@ def test_a_frame_without_straight_lines_names_no_roll():
     noise = np.random.default_rng(0).integers(0, 255, (H, W), dtype=np.uint8)
     assert np.isnan(roll_from_votes(*line_votes(cv2.GaussianBlur(noise, (0, 0), 3))))
     assert np.isnan(take_roll(np.array([np.nan, np.nan])))
+    # +inf: looked and named none. A roll named on too few of the frames looked at is not one.
+    assert np.isnan(take_roll(np.array([2.0, np.inf, np.inf, np.nan])))
+    assert take_roll(np.array([2.0, 2.2, np.inf, np.nan])) == pytest.approx(2.1)
 
 
 def test_points_are_turned_back_by_the_roll():

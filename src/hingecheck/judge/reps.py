@@ -241,8 +241,11 @@ def _reps_in_take(signals: Signals, cfg: RepConfig, cues: PullCues | None) -> li
         # Partial (judged, not counted): cut by the clip's end before lockout, or opened mid-pull.
         # A rise the end cuts once the lifter is as good as standing (within the lockout's
         # share of the rise of the set's standing level) is a finished rep.
+        # (Only where the lifter was seen standing before this rep: near straight, as a top.)
         standing = float(np.nanmin(flex[: p + 1])) if p > 0 else np.nan
-        stood = flex[top_idx] <= standing + cfg.top_fraction * (flex[p] - standing)
+        stood = standing <= cfg.max_top_flexion_deg and flex[top_idx] <= standing + (
+            cfg.top_fraction * (flex[p] - standing)
+        )
         cut_short = (
             top_idx >= n - 1 - end_margin
             and hi == n - 1

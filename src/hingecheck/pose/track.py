@@ -98,7 +98,9 @@ def sample_poses(
         share = picture.update(thumbnail(grey))
         # A cut may start a take anywhere: a frame that changed much is read too.
         read_roll = kept and (frame.t >= next_roll or share >= 0.5)
+        # +inf: looked and saw no plumb edge (video/level.take_roll counts those).
         level = roll_from_votes(*line_votes(grey)) if read_roll else float("nan")
+        level = np.inf if read_roll and np.isnan(level) else level
         if read_roll:
             next_roll = frame.t + ROLL_EVERY_S
         sampler.push(frame, frame.t, kept, share)
