@@ -36,6 +36,10 @@ class FaultKind:
     # When it can be decided: "pull" during the descent and bottom; "top" only once the lifter
     # has stood up (or failed to) — the live judge waits for the top before deciding those.
     decided: str
+    # The keys of its config section (`[rules.<key>]`) that `hingecheck calibrate` fits to a
+    # coach's verdicts, moved together by one amount: the main threshold first, then those that
+    # must keep their distance from it (the oblique camera's wider margin, a hysteresis release).
+    tuned: tuple[str, ...] = ()
 
     @property
     def rgb(self) -> tuple[int, int, int]:
@@ -72,6 +76,7 @@ FAULTS: tuple[FaultKind, ...] = (
         repeat_sd=0.004,  # per-rep 75th-percentile bow: SD 0.002-0.004
         charts=("back_bow",),
         decided="pull",
+        tuned=("threshold", "release"),
     ),
     FaultKind(
         key="squat_like_knee_bend",
@@ -86,6 +91,7 @@ FAULTS: tuple[FaultKind, ...] = (
         repeat_sd=3.0,  # trunk lean at the bottom: SD 1.2-4.0 deg
         charts=("knee_angle", "trunk_lean"),
         decided="pull",
+        tuned=("max_trunk_lean", "oblique_max_trunk_lean"),
     ),
     FaultKind(
         key="missing_lockout",
@@ -100,6 +106,7 @@ FAULTS: tuple[FaultKind, ...] = (
         repeat_sd=3.0,  # best lockout extension: SD 1.2-2.9 deg
         charts=("hip_angle",),
         decided="top",
+        tuned=("hip_short_deg", "oblique_hip_short_deg"),
     ),
     FaultKind(
         key="lockout_hyperextension",
@@ -114,6 +121,7 @@ FAULTS: tuple[FaultKind, ...] = (
         repeat_sd=2.0,  # trunk lean at the top: SD 1.3-2.0 deg
         charts=("lockout_lean",),
         decided="top",
+        tuned=("max_back_lean", "oblique_max_back_lean"),
     ),
 )
 

@@ -118,17 +118,26 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
     return out
 
 
-def judge_track(
-    track: Track, config: Config, exercise: str | None = None
-) -> tuple[Signals, Report]:
-    """Everything after the pose model: pure array work, milliseconds on a cached Track.
+@dataclass
+class Reading:
+    """A Track read with one config, up to the rules: what `judge.rules.judge` takes, so other
+    thresholds can be tried on it in microseconds (hingecheck calibrate)."""
+
+    signals: Signals
+    view: View
+    reps: list[Rep]
+    exercise: str
+    profiled: Config  # the config with the exercise's profile applied (its rules judge)
+
+
+def read_track(track: Track, config: Config, exercise: str | None = None) -> Reading:
+    """Signals, view, reps and exercise of a Track: everything judging does before the rules.
 
     `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
     """
     from hingecheck.judge.exercise import detect_exercise
     from hingecheck.judge.pull import facing_camera_signals, pull_cues
     from hingecheck.judge.reps import find_reps
-    from hingecheck.judge.rules import judge
     from hingecheck.judge.view import classify_view
     from hingecheck.signals.kinematics import compute_signals
 
@@ -146,19 +155,32 @@ def judge_track(
     profiled = config.for_exercise(name)
     if counted and profiled.reps != config.reps:
         reps = find_reps(counting, profiled.reps, cues, track.cut)
-    faults = judge(signals, reps, view, profiled.rules)
+    return Reading(signals, view, reps, name, profiled)
+
+
+def judge_track(
+    track: Track, config: Config, exercise: str | None = None
+) -> tuple[Signals, Report]:
+    """Everything after the pose model: pure array work, milliseconds on a cached Track.
+
+    `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
+    """
+    from hingecheck.judge.rules import judge
+
+    r = read_track(track, config, exercise)
+    faults = judge(r.signals, r.reps, r.view, r.profiled.rules)
     report = Report(
         source=track.info,
-        view=view,
-        reps=reps,
+        view=r.view,
+        reps=r.reps,
         faults=faults,
-        warnings=_warnings(track, signals, view, reps),
-        exercise=name,
+        warnings=_warnings(track, r.signals, r.view, r.reps),
+        exercise=r.exercise,
         exercise_source="given" if exercise else "detected",
         config_hash=config.digest(),
         version=__version__,
     )
-    return signals, report
+    return r.signals, report
 
 
 def analyze(
@@ -316,14 +338,10 @@ def evaluate_folder(
 ) -> tuple[list[ClipResult], str]:
     """Analyse each labelled clip (cached tracks reused: made with the same `model` bundle,
     default the shipped one) and score it."""
-    from hingecheck.judge.evaluate import ClipResult, check_labels, score_clip
+    from hingecheck.judge.evaluate import ClipResult, load_labels, score_clip
     from hingecheck.outputs.writers import write_text
 
-    try:
-        labels = json.loads(labels_path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read labels {labels_path}: {exc}") from None
-    labels = check_labels(labels, f"labels {labels_path}")
+    labels = load_labels(labels_path)
     cfg = load_config(config_path)
     out.mkdir(parents=True, exist_ok=True)
     results: list[ClipResult] = []

@@ -1,0 +1,91 @@
+"""The config overlay `hingecheck calibrate` writes: a TOML file for --config whose every value
+says how it was chosen, and whose thresholds left alone say why (as comments, so a later
+change of the defaults still reaches them)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from hingecheck.judge.calibrate import FaultFit
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(float(f"{value:.6g}"))
+        return text if any(c in text for c in ".eninf") else text + ".0"
+    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string
+
+
+def _fit_note(f: FaultFit, sets: int, sources: int, when: date) -> str:
+    return (
+        f"fitted on {sets} sets from {sources} sources, {when.isoformat()}: agreement "
+        f"{f.before:.2f} -> {f.after:.2f} left-one-source-out (noise floor {f.noise:.2f})"
+    )
+
+
+def overlay_text(
+    fits: Sequence[FaultFit],
+    *,
+    sets: int,
+    sources: int,
+    labels: str,
+    when: date,
+    base: dict[str, Any] | None = None,
+    base_name: str = "",
+) -> str:
+    """The overlay: `base` (the --config file calibrated from, as a dict; its values carried
+    with their origin) with the fitted values set, every value commented."""
+    data: dict[str, Any] = copy.deepcopy(base or {})
+    notes: dict[tuple[str, ...], list[str]] = {}
+    chosen: dict[tuple[str, ...], str] = {}
+    for f in fits:
+        table = ("rules", f.fault)
+        if not f.tuned:
+            start = ", ".join(f"{k} = {_literal(v)}" for k, v in f.start.items())
+            notes.setdefault(table, []).append(f"left alone ({start}): {f.reason}")
+            data.setdefault("rules", {}).setdefault(f.fault, {})
+            continue
+        section = data.setdefault("rules", {}).setdefault(f.fault, {})
+        main = f.keys[0]
+        for key in f.keys:
+            section[key] = f.fitted[key]
+            note = (
+                _fit_note(f, sets, sources, when)
+                if key == main
+                else f"moved with {main} by the same amount"
+            )
+            chosen[(*table, key)] = f"{note}; was {_literal(f.start[key])}"
+    origin = f"from {base_name}" if base_name else "from the config calibrated from"
+    lines = [
+        f"# hingecheck calibrate: thresholds fitted to the verdicts in {labels}, "
+        f"{when.isoformat()}.",
+        "# Use it with --config (e.g. hingecheck analyze VIDEO --config THIS_FILE).",
+        "# Agreement is balanced (the share of faulty sets or reps called and of clean ones left",
+        "# alone, averaged) and out of sample: each source left out in turn, fitted on the rest.",
+    ]
+    if base_name:
+        lines.append(f"# Calibrated from {base_name}: its values are carried over.")
+
+    def emit(table: dict[str, Any], path: tuple[str, ...]) -> None:
+        scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        if path and (scalars or path in notes or not table):
+            lines.extend(["", f"[{'.'.join(path)}]"])
+        for note in notes.get(path, []):
+            lines.append(f"# {note}")
+        for key, value in scalars.items():
+            lines.append(f"# {chosen.get((*path, key), origin)}")
+            lines.append(f"{key} = {_literal(value)}")
+        for key, value in table.items():
+            if isinstance(value, dict):
+                emit(value, (*path, key))
+
+    emit(data, ())
+    return "\n".join(lines) + "\n"
