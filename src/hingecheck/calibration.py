@@ -49,9 +49,11 @@ def load_sets(
     faults: Sequence[str],
     model: Path | None = None,
     progress: bool = False,
+    run_model: bool = True,
 ) -> list[LabelledSet]:
     """Every labelled clip with its Reading. Raises InputError (one line) for unreadable labels,
-    labels with no positive, and clips with neither a video nor a readable cached track."""
+    labels with no positive, and clips with neither a video nor a readable cached track (with
+    `run_model` False: clips with no current cached track)."""
     labels = load_labels(labels_path)
     check_positives(labels, faults, f"labels {labels_path}")
     model_path = check_model(model if model else default_model_path())
@@ -73,6 +75,11 @@ def load_sets(
             f"nor a readable cached track in {tracks}: {_listing(missing)}"
         )
     to_run = [label["file"] for label, track in found if track is None]
+    if to_run and not run_model:
+        raise InputError(
+            f"{len(to_run)} clip(s) have no current cached track in {tracks} (made with this "
+            f"video, model and pose settings): {_listing(to_run)}"
+        )
     if to_run:
         print(
             f"running the pose model on {len(to_run)} clip(s) with no current cached track "

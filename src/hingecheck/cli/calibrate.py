@@ -49,6 +49,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="tracks of re-encoded or mirrored copies (bench/robustness.py's OUT/VARIANT/eval): "
         "the noise floor is then measured on them too",
     )
+    p.add_argument(
+        "--no-model",
+        action="store_true",
+        help="refuse clips without a current cached track instead of running the pose model",
+    )
     add_model_options(p)
     p.set_defaults(run=run)
 
@@ -89,7 +94,14 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     labels = args.labels or clips / "labels.json"
     sets = load_sets(
-        clips, labels, args.tracks, config, faults, args.model, progress=sys.stderr.isatty()
+        clips,
+        labels,
+        args.tracks,
+        config,
+        faults,
+        args.model,
+        progress=sys.stderr.isatty(),
+        run_model=not args.no_model,
     )
     variants = load_variants(args.noise, sets, config)
     fits = calibrate(sets, config, faults, variants)
