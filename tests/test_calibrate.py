@@ -227,3 +227,34 @@ def test_a_trainers_standard_is_recovered_on_real_tracks(sds):
     assert abs(fit.fitted["threshold"] - (CFG.rules.lumbar_rounding.threshold + sds * SD)) <= SD
     assert fit.after is not None and fit.before is not None and fit.noise is not None
     assert fit.after > fit.before + fit.noise
+
+
+def test_measured_noise_from_copies_raises_the_floor(trainer):
+    """--noise: copies of the sets (here: re-made with more landmark noise and the backs read
+    off by a little, as a re-encode or a mirror reads them) whose calls change set the floor
+    when they change more than the readings' jitter says."""
+    _, sets, tracks = trainer
+    copies = {}
+    for s in sets:
+        track = dataclasses.replace(tracks[s.file])
+        track.back_profile = 0.2 + (track.back_profile - 0.2) * np.float32(1.25)
+        copies[s.file] = read_track(track, CFG)
+    plain = fit_fault(ROUND, sets, CFG)
+    measured = fit_fault(ROUND, sets, CFG, [copies])
+    assert measured.noise is not None and plain.noise is not None
+    assert measured.noise > plain.noise and "copies" in measured.noise_from
+
+
+def test_calibrating_from_a_config_carries_its_values(trainer, tmp_path, capsys):
+    _, sets, tracks = trainer
+    clips, cache = _write_folder(tmp_path, sets, tracks)
+    base = tmp_path / "base.toml"
+    base.write_text('[pose]\nfollow = "detect"\n\n[rules.missing_lockout]\nhip_short_deg = 25.0\n')
+    out = tmp_path / "tuned.toml"
+    args = ["calibrate", str(clips), "--tracks", str(cache), "-o", str(out), "--config", str(base)]
+    assert main([*args, "--faults", ROUND]) == 0, capsys.readouterr().err
+    text = out.read_text()
+    assert f"# from {base}" in text
+    tuned = load_config(out)
+    assert tuned.rules.missing_lockout.hip_short_deg == 25.0
+    assert tuned.rules.lumbar_rounding.threshold != CFG.rules.lumbar_rounding.threshold

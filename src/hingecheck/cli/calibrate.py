@@ -112,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
     base = tomllib.loads(args.config.read_text("utf-8")) if args.config else None
     text = overlay_text(
         fits,
-        sets=len(sets),
-        sources=len({s.source for s in sets}),
         labels=str(labels),
         when=datetime.now(UTC).date(),
         base=base,

@@ -279,7 +279,7 @@ def fit_fault(
         fit.noise, fit.noise_from = measured, f"calls that change on {len(variants)} copies"
     if fit.sets_present < MIN_EACH or fit.sets_absent < MIN_EACH:
         fit.reason = (
-            f"only {fit.sets_present} sets labelled present and {fit.sets_absent} absent "
+            f"only {_sets(fit.sets_present)} labelled present and {fit.sets_absent} absent "
             f"(needs {MIN_EACH} of each)"
         )
         return fit
@@ -357,6 +357,10 @@ def calibrate(
     return [fit_fault(f, sets, config, variants) for f in FAULT_TYPES if f in faults]
 
 
+def _sets(n: int) -> str:
+    return f"{n} set" if n == 1 else f"{n} sets"
+
+
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
@@ -372,7 +376,8 @@ def table(fits: Sequence[FaultFit]) -> str:
         value = (
             f"{main} {_fmt(f.start[main])} -> {_fmt(f.fitted[main])}"
             if f.tuned
-            else f"{main} {_fmt(f.start[main])} (left alone)"
+            else f"{main} {_fmt(f.start[main])} (left alone"
+            + (f"; the fit: {_fmt(f.fitted[main])})" if f.fitted else ")")
         )
         lines.append(
             f"{f.fault:<24} {f.sets_present:>4}/{f.sets_absent:<4} {f.sources:>7}  "

@@ -24,18 +24,17 @@ def _literal(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string
 
 
-def _fit_note(f: FaultFit, sets: int, sources: int, when: date) -> str:
+def _fit_note(f: FaultFit, when: date) -> str:
     return (
-        f"fitted on {sets} sets from {sources} sources, {when.isoformat()}: agreement "
-        f"{f.before:.2f} -> {f.after:.2f} left-one-source-out (noise floor {f.noise:.2f})"
+        f"fitted on {f.sets_present + f.sets_absent} sets from {f.sources} sources, "
+        f"{when.isoformat()}: agreement {f.before:.2f} -> {f.after:.2f} left-one-source-out "
+        f"(noise floor {f.noise:.2f})"
     )
 
 
 def overlay_text(
     fits: Sequence[FaultFit],
     *,
-    sets: int,
-    sources: int,
     labels: str,
     when: date,
     base: dict[str, Any] | None = None,
@@ -57,11 +56,7 @@ def overlay_text(
         main = f.keys[0]
         for key in f.keys:
             section[key] = f.fitted[key]
-            note = (
-                _fit_note(f, sets, sources, when)
-                if key == main
-                else f"moved with {main} by the same amount"
-            )
+            note = _fit_note(f, when) if key == main else f"moved with {main} by the same amount"
             chosen[(*table, key)] = f"{note}; was {_literal(f.start[key])}"
     origin = f"from {base_name}" if base_name else "from the config calibrated from"
     lines = [
