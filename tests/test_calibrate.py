@@ -86,9 +86,13 @@ def trainer(request):
     return shift, sets, tracks
 
 
-def test_a_synthetic_trainers_standard_is_recovered(trainer):
-    shift, sets, _ = trainer
-    fit = fit_fault(ROUND, sets, CFG)
+@pytest.fixture(scope="module")
+def fitted(trainer):
+    return fit_fault(ROUND, trainer[1], CFG)
+
+
+def test_a_synthetic_trainers_standard_is_recovered(trainer, fitted):
+    shift, fit = trainer[0], fitted
     start = CFG.rules.lumbar_rounding.threshold
     assert fit.sets_present >= 3 and fit.sets_absent >= 3, fit
     assert fit.rep_units > 0  # scored per rep: the labels list the reps
@@ -133,6 +137,7 @@ def _write_folder(tmp: Path, sets, tracks) -> tuple[Path, Path]:
     return clips, cache
 
 
+@pytest.mark.parametrize("trainer", [-2.0], ids=["stricter"], indirect=True)
 def test_the_command_writes_a_loadable_overlay_that_agrees_better(trainer, tmp_path, capsys):
     shift, sets, tracks = trainer
     clips, cache = _write_folder(tmp_path, sets, tracks)
@@ -229,7 +234,7 @@ def test_a_trainers_standard_is_recovered_on_real_tracks(sds):
     assert fit.after > fit.before + fit.noise
 
 
-def test_measured_noise_from_copies_raises_the_floor(trainer):
+def test_measured_noise_from_copies_raises_the_floor(trainer, fitted):
     """--noise: copies of the sets (here: re-made with more landmark noise and the backs read
     off by a little, as a re-encode or a mirror reads them) whose calls change set the floor
     when they change more than the readings' jitter says."""
@@ -239,12 +244,13 @@ def test_measured_noise_from_copies_raises_the_floor(trainer):
         track = dataclasses.replace(tracks[s.file])
         track.back_profile = 0.2 + (track.back_profile - 0.2) * np.float32(1.25)
         copies[s.file] = read_track(track, CFG)
-    plain = fit_fault(ROUND, sets, CFG)
+    plain = fitted
     measured = fit_fault(ROUND, sets, CFG, [copies])
     assert measured.noise is not None and plain.noise is not None
     assert measured.noise > plain.noise and "copies" in measured.noise_from
 
 
+@pytest.mark.parametrize("trainer", [-2.0], ids=["stricter"], indirect=True)
 def test_calibrating_from_a_config_carries_its_values(trainer, tmp_path, capsys):
     _, sets, tracks = trainer
     clips, cache = _write_folder(tmp_path, sets, tracks)

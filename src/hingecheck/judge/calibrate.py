@@ -102,7 +102,7 @@ def _units(fault: str, sets: Sequence[LabelledSet], codes: Mapping[str, int]) ->
             continue  # unclear or not labelled: not scored
         listed = (s.label.get("fault_reps") or {}).get(fault) or []
         reps = s.label.get("rep_windows") or []
-        if verdict == "present" and listed and reps:
+        if verdict == "present" and any(1 <= n <= len(reps) for n in listed):
             flags = [n in listed for n in range(1, len(reps) + 1)]
             n_pos, n_neg = sum(flags), len(flags) - sum(flags)
             for w, flag in zip(reps, flags, strict=True):
