@@ -17,7 +17,8 @@ from pathlib import Path
 from hingecheck.calibration import load_sets
 from hingecheck.config import load_config
 from hingecheck.faults import FAULT_TYPES
-from hingecheck.judge.calibrate import calibrate, table
+from hingecheck.judge.calibrate import calibrate
+from hingecheck.outputs.calibration import table
 
 
 def _clock() -> tuple[float, float]:

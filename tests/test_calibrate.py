@@ -142,10 +142,12 @@ def test_the_command_writes_a_loadable_overlay_that_agrees_better(trainer, tmp_p
     shift, sets, tracks = trainer
     clips, cache = _write_folder(tmp_path, sets, tracks)
     out = tmp_path / "tuned.toml"
-    code = main(["calibrate", str(clips), "--tracks", str(cache), "-o", str(out)])
+    code = main(["calibrate", str(clips), "--tracks", str(cache), "-o", str(out), "--per-source"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert "lumbar_rounding" in printed and "left-one-source-out" not in printed
+    # Per source: each lifter's agreement before and out of sample.
+    assert all(f"lifter{i}" in printed for i in range(6))
     text = out.read_text()
     assert "fitted on 24 sets from 6 sources" in text and "left-one-source-out" in text
     assert "# left alone" in text  # the faults nobody labelled say why

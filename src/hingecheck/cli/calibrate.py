@@ -50,6 +50,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the noise floor is then measured on them too",
     )
     p.add_argument(
+        "--per-source",
+        action="store_true",
+        help="also print each source's agreement per fitted fault, before and out of sample",
+    )
+    p.add_argument(
         "--no-model",
         action="store_true",
         help="refuse clips without a current cached track instead of running the pose model",
@@ -81,8 +86,8 @@ def _check_writable(out: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     from hingecheck.calibration import load_sets, load_variants
     from hingecheck.config import load_config
-    from hingecheck.judge.calibrate import calibrate, table
-    from hingecheck.outputs.overlay import overlay_text
+    from hingecheck.judge.calibrate import calibrate
+    from hingecheck.outputs.calibration import overlay_text, per_source_table, table
     from hingecheck.outputs.writers import write_text
 
     clips: Path = args.clips
@@ -106,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     variants = load_variants(args.noise, sets, config)
     fits = calibrate(sets, config, faults, variants)
     print(table(fits))
+    if args.per_source:
+        print("\n" + per_source_table(fits))
     if args.out is None:
         print("(no overlay written: -o FILE writes one)")
         return 0

@@ -31,6 +31,7 @@ from hingecheck.config import RANGES, Config, RulesConfig
 from hingecheck.faults import FAULT_TYPES, fault_kind
 from hingecheck.judge.evaluate import _rep_of
 from hingecheck.judge.rules import judge
+from hingecheck.outputs.text import counted
 
 if TYPE_CHECKING:  # for the type alone: judging does not depend on the pipeline
     from hingecheck.pipeline import Reading
@@ -85,6 +86,8 @@ class FaultFit:
     after: float | None = None  # out of sample, left-one-source-out
     noise: float | None = None
     noise_from: str = ""
+    # Per source: agreement with the starting config and out of sample (None: not fitted).
+    by_source: dict[str, tuple[float, float | None]] = field(default_factory=dict)
 
     @property
     def gain(self) -> float | None:
@@ -290,18 +293,23 @@ def fit_fault(
     fit.fitted = {k: float(f"{v + shifts[pick]:.6g}") for k, v in start_values.items()}
     held_out = leave_one_source_out(called, units, n)
     fit.after = float(agreement(held_out[:, None], units.positive, units.weight)[0])
+    fit.by_source = {
+        name: (_share(called[:, n], units, code), _share(held_out, units, code))
+        for name, code in codes.items()
+        if (units.source == code).any()
+    }
     outside = [k for k, v in fit.fitted.items() if not _in_range(fault, k, v)]
     if pick == n:
         fit.reason = "the starting value already fits the verdicts best"
     elif at_edge:
         fit.reason = (
             f"the verdicts ask for {kind.tuned[0]} beyond {SEARCH_SDS} rep-to-rep spreads of "
-            f"{_fmt(start_values[kind.tuned[0]])}: no threshold of this rule matches them"
+            f"{fmt(start_values[kind.tuned[0]])}: no threshold of this rule matches them"
         )
     elif outside:
         lo, hi = RANGES[f"rules.{fault}.{outside[0]}"]
         fit.reason = (
-            f"the fit {outside[0]} = {_fmt(fit.fitted[outside[0]])} lies outside its range "
+            f"the fit {outside[0]} = {fmt(fit.fitted[outside[0]])} lies outside its range "
             f"{lo:g}..{hi:g}"
         )
     elif fit.gain is None or fit.before is None or fit.gain <= fit.noise:
@@ -310,6 +318,15 @@ def fit_fault(
         fit.tuned = True
         fit.reason = "fitted"
     return fit
+
+
+def _share(calls: np.ndarray, units: Units, source: int) -> float:
+    """One source's agreement: balanced where it has both faulty and clean units, else the
+    weighted share of its units called as labelled."""
+    rows = units.source == source
+    pos, w = units.positive[rows], units.weight[rows]
+    balanced = agreement(calls[rows][:, None], pos, w)[0]
+    return float(balanced if np.isfinite(balanced) else w @ (calls[rows] == pos) / w.sum())
 
 
 def _in_range(fault: str, key: str, value: float) -> bool:
@@ -358,40 +375,9 @@ def calibrate(
 
 
 def _sets(n: int) -> str:
-    return f"{n} set" if n == 1 else f"{n} sets"
+    return counted(n, "set")
 
 
-def _fmt(v: float) -> str:
+def fmt(v: float) -> str:
+    """A threshold as the table and the overlay's notes write it."""
     return f"{v:.4g}"
-
-
-def table(fits: Sequence[FaultFit]) -> str:
-    """The fits as plain text: per fault, sets, agreement before and after (out of sample),
-    the noise floor, the values and what was done."""
-    lines = [
-        "fault                    sets +/-  sources  agreement: start  after(LOSO)  noise  value"
-    ]
-    for f in fits:
-        main = f.keys[0]
-        value = (
-            f"{main} {_fmt(f.start[main])} -> {_fmt(f.fitted[main])}"
-            if f.tuned
-            else f"{main} {_fmt(f.start[main])} (left alone"
-            + (f"; the fit: {_fmt(f.fitted[main])})" if f.fitted else ")")
-        )
-        lines.append(
-            f"{f.fault:<24} {f.sets_present:>4}/{f.sets_absent:<4} {f.sources:>7}  "
-            f"{_cell(f.before):>16}  {_cell(f.after):>11}  {_cell(f.noise):>5}  {value}"
-        )
-        lines.append(f"  {f.reason}" + (f"; noise floor: {f.noise_from}" if f.noise_from else ""))
-        if f.rep_units:
-            lines.append(f"  scored per rep on {f.rep_units} labelled reps (fault_reps)")
-    lines.append(
-        "agreement: balanced (share of faulty sets or reps called and of clean ones left "
-        "alone, averaged); after: each source left out in turn, fitted on the rest"
-    )
-    return "\n".join(lines)
-
-
-def _cell(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f}"

@@ -1,6 +1,6 @@
-"""The config overlay `hingecheck calibrate` writes: a TOML file for --config whose every value
-says how it was chosen, and whose thresholds left alone say why (as comments, so a later
-change of the defaults still reaches them)."""
+"""What `hingecheck calibrate` shows and writes: the table of fits, and the config overlay, a
+TOML file for --config whose every value says how it was chosen and whose thresholds left alone
+say why (as comments, so a later change of the defaults still reaches them)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from hingecheck.judge.calibrate import FaultFit
+from hingecheck.judge.calibrate import FaultFit, fmt
 
 
 def _literal(value: Any) -> str:
@@ -84,3 +84,56 @@ def overlay_text(
 
     emit(data, ())
     return "\n".join(lines) + "\n"
+
+
+def table(fits: Sequence[FaultFit]) -> str:
+    """The fits as plain text: per fault, sets, agreement before and after (out of sample),
+    the noise floor, the values and what was done."""
+    lines = [
+        "fault                    sets +/-  sources  agreement: start  after(LOSO)  noise  value"
+    ]
+    for f in fits:
+        main = f.keys[0]
+        value = (
+            f"{main} {fmt(f.start[main])} -> {fmt(f.fitted[main])}"
+            if f.tuned
+            else f"{main} {fmt(f.start[main])} (left alone"
+            + (f"; the fit: {fmt(f.fitted[main])})" if f.fitted else ")")
+        )
+        lines.append(
+            f"{f.fault:<24} {f.sets_present:>4}/{f.sets_absent:<4} {f.sources:>7}  "
+            f"{_cell(f.before):>16}  {_cell(f.after):>11}  {_cell(f.noise):>5}  {value}"
+        )
+        lines.append(f"  {f.reason}" + (f"; noise floor: {f.noise_from}" if f.noise_from else ""))
+        if f.rep_units:
+            lines.append(f"  scored per rep on {f.rep_units} labelled reps (fault_reps)")
+    lines.append(
+        "agreement: balanced (share of faulty sets or reps called and of clean ones left "
+        "alone, averaged); after: each source left out in turn, fitted on the rest"
+    )
+    return "\n".join(lines)
+
+
+def _cell(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def per_source_table(fits: Sequence[FaultFit]) -> str:
+    """Per source, each fitted fault's agreement with the starting config and out of sample
+    (the threshold fitted on the other sources): where a fit helps, and whom it costs."""
+    shown = [f for f in fits if f.by_source]
+    if not shown:
+        return "per source: no fault had enough verdicts to fit"
+    sources = sorted({s for f in shown for s in f.by_source})
+    width = max(len(s) for s in sources) + 2
+    lines = [f"{'source':<{width}}" + "".join(f"{f.fault:>26}" for f in shown)]
+    for src in sources:
+        cells = []
+        for f in shown:
+            start, after = f.by_source.get(src, (None, None))
+            cells.append("-" if start is None else f"{start:.2f} -> {_cell(after)}")
+        lines.append(f"{src:<{width}}" + "".join(f"{c:>26}" for c in cells))
+    lines.append(
+        "cells: agreement with the starting config -> out of sample (left out, fitted on the rest)"
+    )
+    return "\n".join(lines)
