@@ -107,6 +107,17 @@ def test_a_synthetic_trainers_standard_is_recovered(trainer, fitted):
     assert fit.after > fit.before + fit.noise, (fit.before, fit.after, fit.noise)
 
 
+def test_a_standard_far_from_the_start_is_reached(trainer):
+    """Calibrating from a config 13 spreads off the coach's line (the search first reaches 10)
+    still finds the line."""
+    shift, sets, _ = trainer
+    far = _standard(ROUND, shift + 13 * SD)
+    config = dataclasses.replace(CFG, rules=far)
+    fit = fit_fault(ROUND, sets, config)
+    assert fit.tuned, fit.reason
+    assert abs(fit.fitted["threshold"] - (CFG.rules.lumbar_rounding.threshold + shift)) <= SD
+
+
 def test_a_trainer_at_the_default_moves_nothing():
     sets, _ = _synthetic_sets(0.0, sources=4, per_source=3)
     fit = fit_fault(ROUND, sets, CFG)

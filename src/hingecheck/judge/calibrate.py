@@ -3,7 +3,8 @@
 Each labelled set is read once (`pipeline.read_track`: signals, view, reps, exercise); only the
 rules run again, once per candidate threshold (a millisecond each). For each fault the keys the
 fault table names (`FaultKind.tuned`) move together by one shift, on a grid of a quarter of the
-reading's rep-to-rep spread (`repeat_sd`) out to 10 spreads either side of the starting config.
+reading's rep-to-rep spread (`repeat_sd`) out to 10 spreads either side of the starting config
+(further, up to 40, while the best lies at the grid's edge).
 
 Agreement is balanced: the mean of the share of faulty units the rule calls and the share of
 clean units it leaves alone, so four rounded sets among forty flat ones weigh as much as the
@@ -37,7 +38,8 @@ if TYPE_CHECKING:  # for the type alone: judging does not depend on the pipeline
     from hingecheck.pipeline import Reading
 
 STEPS_PER_SD = 4  # grid step: a quarter of the reading's rep-to-rep spread
-SEARCH_SDS = 10  # how far either side of the start the search reaches, in spreads
+SEARCH_SDS = 10  # how far either side of the start the search first reaches, in spreads
+MAX_SEARCH_SDS = 40  # ... and, while the best lies at its edge, at most (doubling)
 MIN_EACH = 3  # sets labelled present, and absent, needed to fit
 
 
@@ -290,6 +292,15 @@ def fit_fault(
         fit.reason = "all sets come from one source: none left out to check a fit on"
         return fit
     pick, at_edge = best_candidate(scores, n)
+    reach = SEARCH_SDS
+    while at_edge and pick != n and reach < MAX_SEARCH_SDS:
+        # The best lies at the edge of the search (a coach far from the start): look further.
+        reach = min(2 * reach, MAX_SEARCH_SDS)
+        n = STEPS_PER_SD * reach
+        shifts = step * np.arange(-n, n + 1)
+        called = decisions(fault, sets, units, config, shifts)
+        scores = agreement(called, units.positive, units.weight)
+        pick, at_edge = best_candidate(scores, n)
     fit.fitted = {k: float(f"{v + shifts[pick]:.6g}") for k, v in start_values.items()}
     held_out = leave_one_source_out(called, units, n)
     fit.after = float(agreement(held_out[:, None], units.positive, units.weight)[0])
@@ -303,7 +314,7 @@ def fit_fault(
         fit.reason = "the starting value already fits the verdicts best"
     elif at_edge:
         fit.reason = (
-            f"the verdicts ask for {kind.tuned[0]} beyond {SEARCH_SDS} rep-to-rep spreads of "
+            f"the verdicts ask for {kind.tuned[0]} beyond {reach} rep-to-rep spreads of "
             f"{fmt(start_values[kind.tuned[0]])}: no threshold of this rule matches them"
         )
     elif outside:
