@@ -91,3 +91,16 @@ def test_synthetic_truth_and_evaluation_use_the_table():
     text = table(tally([]))
     for k in FAULTS:
         assert k.short in text
+
+
+def test_every_fault_names_the_keys_calibration_fits():
+    """hingecheck calibrate moves each fault's `tuned` keys: numbers of its config section, each
+    with a range to check a fit against."""
+    from hingecheck.config import RANGES
+
+    for k in FAULTS:
+        assert k.tuned, k.key
+        section = getattr(CFG.rules, k.key)
+        for key in k.tuned:
+            assert isinstance(getattr(section, key), float), (k.key, key)
+            assert f"rules.{k.key}.{key}" in RANGES, (k.key, key)

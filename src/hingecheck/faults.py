@@ -48,6 +48,10 @@ class FaultKind:
     marks_outline: bool = False
     # The synthetic rep kind (synth.motion.RepSpec.kind) that shows it ("": none).
     synth: str = ""
+    # The keys of its config section (`[rules.<key>]`) that `hingecheck calibrate` fits to a
+    # coach's verdicts, moved together by one amount: the main threshold first, then those that
+    # must keep their distance from it (the oblique camera's wider margin, a hysteresis release).
+    tuned: tuple[str, ...] = ()
 
     @property
     def rgb(self) -> tuple[int, int, int]:
@@ -164,6 +168,7 @@ FAULTS: tuple[FaultKind, ...] = (
         oblique="from an angle the outline traced is the side of the trunk, not the spine",
         marks_outline=True,
         synth="rounded",
+        tuned=("threshold", "release"),
     ),
     FaultKind(
         key="squat_like_knee_bend",
@@ -187,6 +192,7 @@ FAULTS: tuple[FaultKind, ...] = (
         charts=("knee_angle", "trunk_lean"),
         decided="pull",
         synth="squat",
+        tuned=("max_trunk_lean", "oblique_max_trunk_lean"),
     ),
     FaultKind(
         key="missing_lockout",
@@ -208,6 +214,7 @@ FAULTS: tuple[FaultKind, ...] = (
         charts=("hip_angle",),
         decided="top",
         synth="short_lockout",
+        tuned=("hip_short_deg", "oblique_hip_short_deg"),
     ),
     FaultKind(
         key="lockout_hyperextension",
@@ -235,6 +242,7 @@ FAULTS: tuple[FaultKind, ...] = (
         oblique="from an angle a lean back reads shortened while the hip "
         "landmark's error under the bar does not: a lean can't be told from a tall lockout",
         synth="hyperextension",
+        tuned=("max_back_lean", "oblique_max_back_lean"),
     ),
 )
 

@@ -7,7 +7,7 @@ import importlib
 import json
 import sys
 import threading
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,18 +129,26 @@ def confirmed_cuts(track: Track, config: Config) -> Track:
     return track if np.array_equal(cut, track.cut) else replace(track, cut=cut)
 
 
-def judge_track(
-    track: Track, config: Config, exercise: str | None = None
-) -> tuple[Signals, Report]:
-    """Everything after the pose model: pure array work, milliseconds on a cached Track.
+@dataclass
+class Reading:
+    """A Track read with one config, up to the rules: what `judge.rules.judge` takes, so other
+    thresholds can be tried on it in microseconds (hingecheck calibrate)."""
+
+    signals: Signals
+    view: View
+    reps: list[Rep]
+    exercise: str
+    profiled: Config  # the config with the exercise's profile applied (its rules judge)
+
+
+def read_track(track: Track, config: Config, exercise: str | None = None) -> Reading:
+    """Signals, view, reps and exercise of a Track: everything judging does before the rules.
 
     `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
     """
-    from hingecheck.faults import fault_kind, lift_key
     from hingecheck.judge.exercise import detect_exercise
     from hingecheck.judge.pull import facing_camera_signals, pull_cues
     from hingecheck.judge.reps import find_reps
-    from hingecheck.judge.rules import judge
     from hingecheck.judge.view import classify_view
     from hingecheck.signals.kinematics import compute_signals
 
@@ -159,22 +167,37 @@ def judge_track(
     profiled = config.for_exercise(name)
     if counted and profiled.reps != config.reps:
         reps = find_reps(counting, profiled.reps, cues, track.cut)
-    faults = judge(signals, reps, view, profiled.rules)
+    return Reading(signals, view, reps, name, profiled)
+
+
+def judge_track(
+    track: Track, config: Config, exercise: str | None = None
+) -> tuple[Signals, Report]:
+    """Everything after the pose model: pure array work, milliseconds on a cached Track.
+
+    `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
+    """
+    from hingecheck.faults import fault_kind, lift_key
+    from hingecheck.judge.rules import judge
+
+    track = confirmed_cuts(track, config)  # the warnings name the cuts the counting used
+    r = read_track(track, config, exercise)
+    faults = judge(r.signals, r.reps, r.view, r.profiled.rules)
     # The cue names this lift and what is lifted (a detected deadlift may be a kettlebell one).
-    lift = lift_key(name, "given" if exercise else "detected")
+    lift = lift_key(r.exercise, "given" if exercise else "detected")
     faults = [replace(f, cue=fault_kind(f.type).cue_for(lift)) for f in faults]
     report = Report(
         source=track.info,
-        view=view,
-        reps=reps,
+        view=r.view,
+        reps=r.reps,
         faults=faults,
-        warnings=_warnings(track, signals, view, reps),
-        exercise=name,
+        warnings=_warnings(track, r.signals, r.view, r.reps),
+        exercise=r.exercise,
         exercise_source="given" if exercise else "detected",
         config_hash=config.digest(),
         version=__version__,
     )
-    return signals, report
+    return r.signals, report
 
 
 def analyze(
@@ -340,15 +363,11 @@ def evaluate_folder(
 ) -> tuple[list[ClipResult], str]:
     """Analyse each labelled clip (cached tracks reused: made with the same `model` bundle,
     default the shipped one) and score it."""
-    from hingecheck.judge.evaluate import ClipResult, check_labels, score_clip
+    from hingecheck.judge.evaluate import ClipResult, load_labels, score_clip
     from hingecheck.outputs.registry import TRACK, output
     from hingecheck.outputs.writers import write_text
 
-    try:
-        labels = json.loads(labels_path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read labels {labels_path}: {exc}") from None
-    labels = check_labels(labels, f"labels {labels_path}")
+    labels = load_labels(labels_path)
     cfg = load_config(config_path)
     out.mkdir(parents=True, exist_ok=True)
     results: list[ClipResult] = []

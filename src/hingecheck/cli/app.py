@@ -14,12 +14,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from hingecheck.cli import analyze, batch, evaluate, live, review, serve
+from hingecheck.cli import analyze, batch, calibrate, evaluate, live, review, serve
 from hingecheck.errors import InputError
 from hingecheck.version import __version__
 
 # Subcommand modules, in the order `--help` lists them.
-COMMANDS = (analyze, batch, evaluate, review, live, serve)
+COMMANDS = (analyze, batch, evaluate, calibrate, review, live, serve)
 
 
 class _Parser(argparse.ArgumentParser):

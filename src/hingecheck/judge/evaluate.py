@@ -13,7 +13,9 @@ borderline) are scored too: what a coach who skips the borderline ones would see
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hingecheck.errors import InputError
@@ -207,6 +209,15 @@ def check_labels(labels: Any, origin: str) -> list[dict[str, Any]]:
             if key not in FAULT_TYPES:
                 raise bad(i, f"unknown fault type {key!r} ({', '.join(FAULT_TYPES)})")
     return labels
+
+
+def load_labels(path: Path) -> list[dict[str, Any]]:
+    """A labels.json file, read and checked (InputError naming the file for anything wrong)."""
+    try:
+        labels = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read labels {path}: {exc}") from None
+    return check_labels(labels, f"labels {path}")
 
 
 def _rep_of(t: float, windows: list[list[float]], slack: float = 0.3) -> int | None:
