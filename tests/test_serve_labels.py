@@ -11,7 +11,11 @@ from hingecheck.serve.agreement import agreement, label_for  # noqa: E402
 from hingecheck.serve.store import Missed, Review, SetRow  # noqa: E402
 
 REPORT = {
-    "reps": [{"start_s": 0.0, "end_s": 3.0}, {"start_s": 3.0, "end_s": 6.0}],
+    "source": {"path": "s1.mp4", "duration_s": 6.0},
+    "reps": [
+        {"index": 1, "start_s": 0.0, "end_s": 3.0},
+        {"index": 2, "start_s": 3.0, "end_s": 6.0},
+    ],
     "faults": [
         {"type": "lumbar_rounding", "rep": 1, "peak_s": 1.0, "confidence": 1.0},
         {"type": "lumbar_rounding", "rep": 2, "peak_s": 4.0, "confidence": 1.0},
