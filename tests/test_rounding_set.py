@@ -42,3 +42,24 @@ def test_mild_reps_alone_are_not_called():
     calls = [f for f in report.faults if f.type == "lumbar_rounding"]
     assert {f.rep for f in calls} <= {first.index}
     assert all(is_borderline(f.confidence) for f in calls)
+
+
+def test_a_rounded_rep_with_a_flat_moment_is_called_once():
+    """A rep whose back flattens for a moment between two rounded stretches (longer than the
+    gap events merge over) is one call, over both stretches, at its worst frame: a coach calls
+    a fault once per rep, and the split would depend on the frame rate (a live session taking
+    every 2nd or 3rd frame split a call the offline pass made once)."""
+    motion = hinge_motion([RepSpec("rounded", severity=1.0)], 30.0)
+    rep = motion.reps[0]
+    bent = (motion.t > rep["start_s"]) & (motion.t < rep["end_s"]) & (motion.lumbar_bow > 0)
+    t0, t1 = motion.t[bent][[0, -1]]
+    mid = 0.5 * (t0 + t1)
+    flat = bent & (abs(motion.t - mid) < 0.3)  # 0.6 s flat, well over merge_gap_s
+    motion.lumbar_bow[flat] = 0.0
+    signals, report = judge_track(track_from_motion(motion), CFG)
+    c = CFG.rules.lumbar_rounding
+    bow = signals.back_bow
+    assert (bow[(signals.t > mid - 0.1) & (signals.t < mid + 0.1)] < c.release).all()
+    (call,) = [f for f in report.faults if f.type == "lumbar_rounding"]
+    assert call.rep == 1 and call.start_s < mid - 0.3 < mid + 0.3 < call.end_s
+    assert call.value == bow[(signals.t >= call.start_s) & (signals.t <= call.end_s)].max()

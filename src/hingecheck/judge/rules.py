@@ -74,11 +74,15 @@ def _faults_from_mask(
     reps: list[Rep],
     cfg: RulesConfig,
 ) -> list[Fault]:
-    """Turn a per-frame fault mask into events, each at its worst moment (the highest value),
-    judged on the event's median reading.
+    """Turn a per-frame fault mask into one call per rep, at its worst moment (the highest
+    value), judged on the median reading of the frames that carry the fault.
 
-    Events are found within each rep: an event merged across the gap between two reps would
-    belong to neither (and its worst frame could fall between them, where no rep is).
+    Calls are made within each rep: an event merged across the gap between two reps would
+    belong to neither (and its worst frame could fall between them, where no rep is). Within a
+    rep, its held stretches (each at least `min_duration_s`) make one call, from the first to
+    the last: a coach calls a fault once per rep, and whether a dip between two stretches
+    outlasts `merge_gap_s` depends on the frame rate (a live session analysing every 2nd or
+    3rd frame split calls the offline pass of the same set made once).
     """
     t = signals.t
     owner = rep_index(len(t), reps)  # where reps overlap by a frame, the later one owns it
@@ -88,23 +92,24 @@ def _faults_from_mask(
         if hi < lo:
             continue
         inside = mask[lo : hi + 1] & (owner[lo : hi + 1] == rep.index)
-        for a, b in spans(inside, t[lo : hi + 1], cfg.min_duration_s, cfg.merge_gap_s) + lo:
-            window = value[a : b + 1]
-            if not np.isfinite(window).any():  # nothing measured: no reading to report
-                continue
-            worst = int(a) + int(np.nanargmax(window))
-            out.append(
-                _fault(
-                    fault_type,
-                    rep,
-                    t,
-                    (int(a), int(b)),
-                    worst,
-                    float(value[worst]),
-                    threshold,
-                    float(np.nanmedian(window)) - threshold,
-                )
+        held = spans(inside, t[lo : hi + 1], cfg.min_duration_s, cfg.merge_gap_s) + lo
+        frames = np.concatenate([np.arange(a, b + 1) for a, b in held]) if len(held) else []
+        reading = value[frames]
+        if not np.isfinite(reading).any():  # nothing held, or nothing measured: no call
+            continue
+        worst = int(frames[int(np.nanargmax(reading))])
+        out.append(
+            _fault(
+                fault_type,
+                rep,
+                t,
+                (int(held[0, 0]), int(held[-1, 1])),
+                worst,
+                float(value[worst]),
+                threshold,
+                float(np.nanmedian(reading)) - threshold,
             )
+        )
     return out
 
 
