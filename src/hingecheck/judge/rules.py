@@ -93,7 +93,7 @@ def _faults_from_mask(
             continue
         inside = mask[lo : hi + 1] & (owner[lo : hi + 1] == rep.index)
         held = spans(inside, t[lo : hi + 1], cfg.min_duration_s, cfg.merge_gap_s) + lo
-        frames = np.concatenate([np.arange(a, b + 1) for a, b in held]) if len(held) else []
+        frames = np.concatenate([np.arange(a, b + 1) for a, b in held] or [np.zeros(0, int)])
         reading = value[frames]
         if not np.isfinite(reading).any():  # nothing held, or nothing measured: no call
             continue
