@@ -75,6 +75,49 @@ def test_file_without_realtime_hands_over_every_frame(tmp_path):
     assert taken == list(range(20))
 
 
+# --- the session's recording ---------------------------------------------------------------
+
+
+class _HeldPixels:
+    """A frame whose pixels come only once `release` is set: an encoder held up."""
+
+    def __init__(self, release, value: int) -> None:
+        self._release, self._value = release, value
+
+    @property
+    def rgb(self) -> np.ndarray:
+        self._release.wait(10)
+        return np.full((48, 64, 3), self._value, np.uint8)
+
+
+def test_tape_records_every_frame_and_times_a_skipped_one_on_the_video_clock(tmp_path):
+    """Every frame handed over is recorded at its own time from the first frame (which may be
+    0.0); when the encoder is a queue behind, a frame is skipped and counted, and a skipped
+    frame the model took still gets its true time on the video's clock."""
+    import threading
+
+    from hingecheck.live.recording import Tape
+    from hingecheck.video.capture import Grab
+
+    release = threading.Event()
+    tape = Tape(tmp_path, 64, 48, 60.0)
+    grabs = [Grab(i, i / 60.0, 0.0, _HeldPixels(release, 4 * i)) for i in range(60)]
+    for grab in grabs:
+        tape(grab)
+    recorder = tape.recorder
+    assert recorder is not None and tape.folder is not None
+    assert recorder.skipped > 0 and len(tape.times) + recorder.skipped == 60
+    skipped = grabs[-1]
+    assert tape.times[-1] < tape.time_of(skipped) == round(59 / 60.0, 3)
+    release.set()
+    tape.close()
+    tape(Grab(60, 1.0, 0.0, _HeldPixels(release, 0)))  # after the end: ignored
+    assert len(tape.times) + recorder.skipped == 60 and recorder.error is None
+    with av.open(str(recorder.path)) as c:
+        got = [round(f.time, 3) for f in c.decode(video=0)]
+    assert got == tape.times and got[0] == 0.0
+
+
 # --- camera errors ------------------------------------------------------------------------
 
 

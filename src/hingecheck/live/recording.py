@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import wave
-from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
 from fractions import Fraction
@@ -39,6 +38,11 @@ from hingecheck.records import VideoInfo
 from hingecheck.video.capture import Grab
 
 TIME_BASE = Fraction(1, 1000)  # frame times to the millisecond: what the Track records
+
+
+def to_ms(t: float) -> int:
+    """A time (s) on the recording's clock, in its whole milliseconds."""
+    return int(round(t * 1000.0))
 
 
 class Pixels(Protocol):
@@ -70,7 +74,7 @@ class Recorder:
         whose pixels the encoder's thread then makes. Returns the time it is stored at (whole
         ms, strictly increasing: the recorded video's own clock), or None when `wait` is False
         and the encoder is a queue behind (the frame is skipped, and counted)."""
-        ms = max(int(round(t * 1000.0)), self._last_ms + 1)
+        ms = max(to_ms(t), self._last_ms + 1)
         try:
             self._queue.put((ms, image), block=wait)
         except queue.Full:
@@ -125,15 +129,12 @@ class Tape:
     without bound.
     """
 
-    KEEP = 512  # frames whose stored time the loop can still ask for (it is a few behind)
-
     def __init__(self, out: Path, width: int, height: int, fps: float) -> None:
         self.out, self.size, self.fps = out, (width, height), fps
         self.folder: Path | None = None
         self.recorder: Recorder | None = None
         self.times: list[float] = []  # each recorded frame's time (s) on the video's clock
         self._t0: float | None = None  # the source's time of the first frame
-        self._recent: OrderedDict[int, float] = OrderedDict()  # source index -> stored time
         self._closed = False
 
     def __call__(self, grab: Grab) -> None:
@@ -144,13 +145,9 @@ class Tape:
             self.folder = session_folder(self.out)
             self._t0 = grab.t
             self.recorder = Recorder(self.folder / "session.mp4", *self.size, self.fps, 32)
-        stored = self.recorder.put(grab.t - (self._t0 or 0.0), grab.frame, wait=False)
-        if stored is None:
-            return
-        self.times.append(stored)
-        self._recent[grab.index] = stored
-        if len(self._recent) > self.KEEP:
-            self._recent.popitem(last=False)
+        stored = self.recorder.put(self.time_of(grab), grab.frame, wait=False)
+        if stored is not None:
+            self.times.append(stored)
 
     def close(self) -> None:
         """Finish the recording (waits for the frames queued); later frames are ignored."""
@@ -159,11 +156,10 @@ class Tape:
             self.recorder.close()
 
     def time_of(self, grab: Grab) -> float:
-        """An analysed frame's time on the recorded video's clock (as stored, when it was)."""
-        stored = self._recent.get(grab.index)
-        if stored is not None:
-            return stored
-        return round(grab.t - (self._t0 or grab.t), 3)
+        """A frame's time on the recorded video's clock (s since the first frame, whole ms),
+        whether or not the encoder could take it."""
+        t0 = grab.t if self._t0 is None else self._t0  # (the first frame's time may be 0.0)
+        return to_ms(grab.t - t0) / 1000.0
 
 
 def _beep_wav(path: Path, freq: float = 880.0, dur: float = 0.25, rate: int = 22050) -> None:
