@@ -261,18 +261,21 @@ def save_session(
         reason = recorder.error or "fewer than 2 frames were analysed"
         print(f"hingecheck: the session was not analysed: {reason}", file=sys.stderr)
         return
-    if recorder.skipped and not quiet:
-        print(
-            f"hingecheck: the recording skipped {counted(recorder.skipped, 'frame')} "
-            "(the machine was too busy to encode them)",
-            file=sys.stderr,
-        )
     frame_t = np.asarray(tape.times)
     dur = float(frame_t[-1] + np.median(np.diff(frame_t)))
     vinfo = replace(info, path=str(video), frames=len(frame_t), duration_s=dur)
     track = fill_frames(stack_track(times, poses, vinfo), frame_t)
     track.save(folder / "session.track.npz", key="live")
     signals, report = judge_track(track, cfg)
+    if recorder.skipped:  # said on the page and in the report, not only on the terminal
+        skipped = (
+            f"the recording skipped {counted(recorder.skipped, 'frame')} of "
+            f"{len(frame_t) + recorder.skipped}: the machine was too busy to encode them "
+            "(the frames the pose model took were all judged)"
+        )
+        report = replace(report, warnings=[*report.warnings, skipped])
+        if not quiet:
+            print(f"hingecheck: {skipped}", file=sys.stderr)
     result = Analysis(report, track, signals, cfg)
     write_outputs(
         result, video, folder, with_video=with_video, progress=not quiet and sys.stderr.isatty()
