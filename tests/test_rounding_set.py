@@ -6,7 +6,7 @@ from __future__ import annotations
 from synthetic import track_from_motion
 
 from hingecheck import judge_track, load_config
-from hingecheck.judge.rules import rounding_reading
+from hingecheck.judge.rules import rounding_reading, threshold_lines
 from hingecheck.records import is_borderline
 from hingecheck.synth import RepSpec, hinge_motion
 
@@ -24,20 +24,29 @@ def _set(first_severity: float):
     c = CFG.rules.lumbar_rounding
     _, _, p75 = rounding_reading(signals, report.reps, c)
     assert all(c.release < p < c.threshold for p in p75[1:]), p75
-    return report
+    return signals, report
 
 
 def test_a_clear_rounded_rep_carries_the_milder_ones_of_its_set():
-    report = _set(1.0)  # reads ~0.04 against a threshold of 0.022
+    signals, report = _set(1.0)  # reads ~0.04 against a threshold of 0.022
     by_rep = {f.rep: f for f in report.faults}
     assert sorted(by_rep) == [1, 2, 3]
     assert not is_borderline(by_rep[1].confidence)
     # Called on the set's evidence, not their own: marked borderline.
     assert is_borderline(by_rep[2].confidence) and is_borderline(by_rep[3].confidence)
+    # ... and against the release level, which they carry and the chart then draws beside the
+    # onset threshold (their bow reads below the onset line: "bow 1.6 %" under a drawn 2.2 %).
+    c = CFG.rules.lumbar_rounding
+    assert by_rep[1].threshold == c.threshold
+    assert by_rep[2].threshold == by_rep[3].threshold == c.release
+    drawn = {ln.value for ln in threshold_lines(signals, report.view, CFG.rules, report.faults)}
+    assert {c.threshold, c.release} <= drawn
+    alone = threshold_lines(signals, report.view, CFG.rules)
+    assert c.release not in {ln.value for ln in alone if ln.chart == "back_bow"}
 
 
 def test_mild_reps_alone_are_not_called():
-    report = _set(0.0)
+    _, report = _set(0.0)
     first = report.reps[0]  # at severity 0 the first reads 0.024: a call, but borderline
     calls = [f for f in report.faults if f.type == "lumbar_rounding"]
     assert {f.rep for f in calls} <= {first.index}

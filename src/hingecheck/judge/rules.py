@@ -7,6 +7,7 @@ reads only the part of the rep where the fault can happen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -146,12 +147,15 @@ def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesCon
     # that is not borderline), the fault stays called on the set's other reps while they read
     # above the release level. A lifter repeats one movement pattern; the clear reps are the
     # same back, shirt and camera, and rounding builds and eases over a set rather than coming
-    # and going. Those calls keep the onset threshold's confidence (borderline, as they are).
+    # and going. Those calls keep the onset threshold's confidence (borderline, as they are),
+    # and carry the release level as their threshold: the level they were called at, which
+    # the chart then draws (their reading can sit below the onset line).
     if any(not is_borderline(f.confidence) for f in faults):
         called = {f.rep for f in faults}
         rest = [r for r in reps if r.index not in called]
         p75_rest = np.array([p for r, p in zip(reps, p75, strict=True) if r.index not in called])
-        faults += _rounded_reps(bow, bent, p75_rest, c.release, c, signals, rest, cfg)
+        held = _rounded_reps(bow, bent, p75_rest, c.release, c, signals, rest, cfg)
+        faults += [replace(f, threshold=c.release) for f in held]
     return faults
 
 
@@ -313,8 +317,11 @@ class ThresholdLine:
     curve: np.ndarray | None = None  # (N,) per frame, instead of `value`
 
 
-def threshold_lines(signals: Signals, view: View, cfg: RulesConfig) -> list[ThresholdLine]:
-    """Every rule's thresholds, as the rules apply them to this set and view."""
+def threshold_lines(
+    signals: Signals, view: View, cfg: RulesConfig, faults: Sequence[Fault] = ()
+) -> list[ThresholdLine]:
+    """Every rule's thresholds, as the rules apply them to this set and view; with the set's
+    `faults`, also the rounding release level when reps were called at it (lumbar_rounding)."""
     ref, short = standing_reference(signals.hip_angle), lockout_short_by(view, cfg)
     lean, back = squat_max_lean(view, cfg), back_lean_limit(view, cfg)
     ratio = cfg.squat_like_knee_bend.min_knee_hip_ratio
@@ -343,6 +350,15 @@ def threshold_lines(signals: Signals, view: View, cfg: RulesConfig) -> list[Thre
             "lockout_hyperextension", "lockout_lean", f"leaning back past {back:.0f}°", value=-back
         ),
         ThresholdLine("lumbar_rounding", "back_bow", f"rounded above {bow * 100:.1f} %", value=bow),
+    ] + [
+        ThresholdLine(
+            "lumbar_rounding",
+            "back_bow",
+            f"after a clear rounding: still rounded above {level * 100:.1f} %",
+            value=level,
+        )
+        for level in sorted({f.threshold for f in faults if f.type == "lumbar_rounding"})
+        if level < bow
     ]
 
 
