@@ -106,16 +106,15 @@ def test_tape_records_every_frame_and_times_a_skipped_one_on_the_video_clock(tmp
         tape(grab)
     recorder = tape.recorder
     assert recorder is not None and tape.folder is not None
-    assert recorder.skipped > 0 and len(tape.times) + recorder.skipped == 60
-    skipped = grabs[-1]
-    assert tape.times[-1] < tape.time_of(skipped) == round(59 / 60.0, 3)
+    assert recorder.skipped > 0 and tape.recorded + recorder.skipped == 60
+    assert tape.times == [round(i / 60.0, 3) for i in range(60)]  # skipped ones too
     release.set()
     tape.close()
     tape(Grab(60, 1.0, 0.0, _HeldPixels(release, 0)))  # after the end: ignored
-    assert len(tape.times) + recorder.skipped == 60 and recorder.error is None
+    assert len(tape.times) == 60 and recorder.error is None
     with av.open(str(recorder.path)) as c:
         got = [round(f.time, 3) for f in c.decode(video=0)]
-    assert got == tape.times and got[0] == 0.0
+    assert len(got) == tape.recorded and got[0] == 0.0 and set(got) < set(tape.times)
 
 
 # --- camera errors ------------------------------------------------------------------------
@@ -359,14 +358,17 @@ def test_saved_session_records_every_frame_and_agrees_with_offline(tmp_path):
 
     stats = json.loads(stats_path.read_text())
     (folder,) = tmp_path.glob("hingecheck-live-*")
-    n = len(motion.t)
-    assert stats["frames_seen"] == n and stats["frames_recorded"] == n
-    assert stats["frames_processed"] < n  # paced at 60 fps, the model skipped frames
+    n, recorded = len(motion.t), stats["frames_recorded"]
+    assert stats["frames_seen"] == n == recorded + stats["frames_not_recorded"]
+    # Every frame, not only the analysed (at ~40 ms a call, two models can't take 60 a
+    # second); a machine too busy to encode some says so (only when heavily loaded).
+    assert stats["frames_processed"] < n and 0.8 * n < recorded
     with av.open(str(folder / "session.mp4")) as c:
-        assert sum(1 for _ in c.decode(video=0)) == n  # every frame, not only the analysed
+        assert sum(1 for _ in c.decode(video=0)) == recorded
     report = json.loads((folder / "session.json").read_text())
     assert report["source"]["frames"] == n
     assert not [w for w in report["warnings"] if "decoded" in w], report["warnings"]
+    assert bool([w for w in report["warnings"] if "lacks" in w]) == (recorded < n)
     calls = [(f["rep"], f["type"]) for f in report["faults"]]
     assert len(calls) == len(set(calls)), calls  # one call per rep per fault
     want = json.loads((tmp_path / "offline" / "set.json").read_text())

@@ -133,7 +133,9 @@ class Tape:
         self.out, self.size, self.fps = out, (width, height), fps
         self.folder: Path | None = None
         self.recorder: Recorder | None = None
-        self.times: list[float] = []  # each recorded frame's time (s) on the video's clock
+        # Every frame's time (s) on the video's clock, whether or not the encoder took it:
+        # the session's timeline, which the saved analysis reads on.
+        self.times: list[float] = []
         self._t0: float | None = None  # the source's time of the first frame
         self._closed = False
 
@@ -145,15 +147,23 @@ class Tape:
             self.folder = session_folder(self.out)
             self._t0 = grab.t
             self.recorder = Recorder(self.folder / "session.mp4", *self.size, self.fps, 32)
-        stored = self.recorder.put(self.time_of(grab), grab.frame, wait=False)
-        if stored is not None:
-            self.times.append(stored)
+        t = self.time_of(grab)
+        stored = self.recorder.put(t, grab.frame, wait=False)
+        self.times.append(stored if stored is not None else max(t, self._last() + 1e-3))
 
     def close(self) -> None:
         """Finish the recording (waits for the frames queued); later frames are ignored."""
         self._closed = True
         if self.recorder is not None:
             self.recorder.close()
+
+    @property
+    def recorded(self) -> int:
+        """The frames the session video holds."""
+        return len(self.times) - (self.recorder.skipped if self.recorder else 0)
+
+    def _last(self) -> float:
+        return self.times[-1] if self.times else -1.0
 
     def time_of(self, grab: Grab) -> float:
         """A frame's time on the recorded video's clock (s since the first frame, whole ms),
@@ -246,9 +256,10 @@ def save_session(
     recording: report, CSV, captions, annotated video, review page; plus the live figures
     (session.live.json) and the Track.
 
-    The pose model took some of the recorded frames (`times`, `poses`); the frames between are
+    The pose model took some of the source's frames (`times`, `poses`); the frames between are
     filled as the offline pass fills those its sampling skips (pose.sampling.fill_frames), so
-    the offline rules read the session on every recorded frame, as they read a recorded set.
+    the offline rules read the session on every frame the source gave, as they read a
+    recorded set (and the frame count is the session's, even where the encoder skipped some).
     """
     from hingecheck.outputs.registry import write_outputs
     from hingecheck.pipeline import Analysis, judge_track
@@ -269,9 +280,9 @@ def save_session(
     signals, report = judge_track(track, cfg)
     if recorder.skipped:  # said on the page and in the report, not only on the terminal
         skipped = (
-            f"the recording skipped {counted(recorder.skipped, 'frame')} of "
-            f"{len(frame_t) + recorder.skipped}: the machine was too busy to encode them "
-            "(the frames the pose model took were all judged)"
+            f"the session video lacks {counted(recorder.skipped, 'frame')} of {len(frame_t)}: "
+            "the machine was too busy to encode them (the frames the pose model took were "
+            "all judged)"
         )
         report = replace(report, warnings=[*report.warnings, skipped])
         if not quiet:

@@ -332,7 +332,7 @@ def stats_dict(
         "frames_processed": done,
         "frames_dropped": seen - done,
         # The session video holds every frame the source gave, bar any the encoder skipped.
-        "frames_recorded": len(session.tape.times),
+        "frames_recorded": session.tape.recorded,
         "frames_not_recorded": session.tape.recorder.skipped if session.tape.recorder else 0,
         "drop_rate": round((seen - done) / seen, 4) if seen else 0.0,
         "latency_ms": {
