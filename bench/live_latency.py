@@ -3,7 +3,9 @@
 Runs `hingecheck live --headless --realtime --stats-json` on the clip, then the offline
 analysis of the same clip, and prints the figures the live targets are stated in: latency
 from a frame's arrival to its decision (p50, p95, max), the share of frames dropped, and how
-well the live fault events agree with the offline ones (same type, same rep).
+well the live fault events agree with the offline ones (same type, same rep): the cues given
+live, and the saved session's report (the offline rules over the frames live analysed, on
+every frame the session recorded).
 
     python bench/live_latency.py [CLIP] [--as-720p] [--max-side 640] [--runs 1] [--json OUT]
 
@@ -79,9 +81,9 @@ def run_offline(clip: Path, out: Path, pose: dict | None = None) -> dict:
     return json.loads((out / f"{clip.stem}.json").read_text())
 
 
-def agreement(stats: dict, report: dict) -> tuple[float, set, set]:
-    """Share of fault events (rep, type) both analyses found, of those either found."""
-    bottoms = stats["rep_bottoms_s"]
+def agreement(bottoms: list[float], faults: list[dict], report: dict) -> tuple[float, set, set]:
+    """Share of fault events (rep, type) both analyses found, of those either found; `bottoms`
+    are the live reps' bottom times (s), `faults` the live events."""
 
     def offline_rep(live_rep: int) -> int | None:
         # The offline rep with the nearest bottom (a bottom held still for a while can sit
@@ -93,7 +95,7 @@ def agreement(stats: dict, report: dict) -> tuple[float, set, set]:
         best = min(reps, key=lambda r: abs(r["bottom_s"] - b))
         return best["index"] if abs(best["bottom_s"] - b) <= 2.0 else None
 
-    live = {(offline_rep(f["rep"]) or -f["rep"], f["type"]) for f in stats["faults"]}
+    live = {(offline_rep(f["rep"]) or -f["rep"], f["type"]) for f in faults}
     off = {(f["rep"], f["type"]) for f in report["faults"]}
     union = live | off
     return (len(live & off) / len(union) if union else 1.0), live, off
@@ -127,6 +129,7 @@ def figures(clip: Path, stats: dict, offline: dict[str, dict], args) -> dict:
         "stage_ms_p50": stats.get("stage_ms_p50"),
         "frames_seen": stats["frames_seen"],
         "frames_processed": stats["frames_processed"],
+        "frames_recorded": stats.get("frames_recorded"),
         "drop_rate": stats["drop_rate"],
         "reps_live": stats["reps"],
     }
@@ -142,10 +145,13 @@ def figures(clip: Path, stats: dict, offline: dict[str, dict], args) -> dict:
     drop_ok = stats["drop_rate"] < TARGETS["drop_rate"]
     print(
         f"  frames      seen {stats['frames_seen']}  processed {stats['frames_processed']}  "
-        f"dropped {100 * stats['drop_rate']:.1f} % (< 5 % {_mark(drop_ok)})"
+        f"dropped {100 * stats['drop_rate']:.1f} % (< 5 % {_mark(drop_ok)})  "
+        f"recorded {stats.get('frames_recorded')}"
     )
+    saved_path = Path(stats["session_dir"] or ".") / "session.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.is_file() else None
     for name, report in offline.items():
-        agree, live, off = agreement(stats, report)
+        agree, live, off = agreement(stats["rep_bottoms_s"], stats["faults"], report)
         row[f"agreement_{name}"] = round(agree, 3)
         row[f"reps_{name}"] = len(report["reps"])
         row[f"faults_{name}"] = sorted(map(list, off))
@@ -156,6 +162,15 @@ def figures(clip: Path, stats: dict, offline: dict[str, dict], args) -> dict:
             f"(>= 90 % {_mark(agree >= TARGETS['agreement'])})"
         )
         print(f"      live {sorted(live)}\n      offline {sorted(off)}")
+        if saved is not None:
+            bottoms = [r["bottom_s"] for r in saved["reps"]]
+            agree, kept, _ = agreement(bottoms, saved["faults"], report)
+            row[f"saved_agreement_{name}"] = round(agree, 3)
+            row["faults_saved"] = sorted(map(list, kept))
+            print(
+                f"      saved session: reps {len(saved['reps'])}; agreement "
+                f"{100 * agree:.0f} %: {sorted(kept)}"
+            )
     return row
 
 

@@ -207,16 +207,19 @@ def test_charts_and_table_agree_with_json(review, site):
         [b.dataset.faultType, +b.dataset.start, +b.dataset.end])""")
     for f in report["faults"]:
         assert [f["type"], f["start_s"], f["end_s"]] in bands
-    lines = review.js("""Object.fromEntries([...document.querySelectorAll('line.threshold')]
+    drawn = review.js("""[...document.querySelectorAll('line.threshold')]
         .map(l => [l.dataset.faultType + '@' + l.closest('[data-chart]').dataset.chart,
-                   +l.dataset.threshold]))""")
+                   +l.dataset.threshold])""")
+    lines: dict[str, set[float]] = {}  # a chart can draw two levels (rounding's release)
+    for key, value in drawn:
+        lines.setdefault(key, set()).add(value)
     for f in report["faults"]:
         if f["type"] == "lumbar_rounding":
-            assert lines["lumbar_rounding@back_bow"] == f["threshold"]
+            assert f["threshold"] in lines["lumbar_rounding@back_bow"]
         elif f["type"] == "squat_like_knee_bend":
-            assert lines["squat_like_knee_bend@trunk_lean"] == f["threshold"]
+            assert f["threshold"] in lines["squat_like_knee_bend@trunk_lean"]
         elif f["type"] == "lockout_hyperextension":  # reported as lean behind vertical
-            assert lines["lockout_hyperextension@lockout_lean"] == -f["threshold"]
+            assert -f["threshold"] in lines["lockout_hyperextension@lockout_lean"]
     rows = review.js("""[...document.querySelectorAll('#rep-table tbody tr')].map(r => ({
         rep: +r.dataset.rep, time: r.querySelector('[data-col=time]').textContent.trim(),
         faults: [...r.querySelectorAll('.rep-fault')].map(f => f.dataset.faultType).sort(),

@@ -7,6 +7,7 @@ reads only the part of the rep where the fault can happen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -73,11 +74,15 @@ def _faults_from_mask(
     reps: list[Rep],
     cfg: RulesConfig,
 ) -> list[Fault]:
-    """Turn a per-frame fault mask into events, each at its worst moment (the highest value),
-    judged on the event's median reading.
+    """Turn a per-frame fault mask into one call per rep, at its worst moment (the highest
+    value), judged on the median reading of the frames that carry the fault.
 
-    Events are found within each rep: an event merged across the gap between two reps would
-    belong to neither (and its worst frame could fall between them, where no rep is).
+    Calls are made within each rep: an event merged across the gap between two reps would
+    belong to neither (and its worst frame could fall between them, where no rep is). Within a
+    rep, its held stretches (each at least `min_duration_s`) make one call, from the first to
+    the last: a coach calls a fault once per rep, and whether a dip between two stretches
+    outlasts `merge_gap_s` depends on the frame rate (a live session analysing every 2nd or
+    3rd frame split calls the offline pass of the same set made once).
     """
     t = signals.t
     owner = rep_index(len(t), reps)  # where reps overlap by a frame, the later one owns it
@@ -87,23 +92,24 @@ def _faults_from_mask(
         if hi < lo:
             continue
         inside = mask[lo : hi + 1] & (owner[lo : hi + 1] == rep.index)
-        for a, b in spans(inside, t[lo : hi + 1], cfg.min_duration_s, cfg.merge_gap_s) + lo:
-            window = value[a : b + 1]
-            if not np.isfinite(window).any():  # nothing measured: no reading to report
-                continue
-            worst = int(a) + int(np.nanargmax(window))
-            out.append(
-                _fault(
-                    fault_type,
-                    rep,
-                    t,
-                    (int(a), int(b)),
-                    worst,
-                    float(value[worst]),
-                    threshold,
-                    float(np.nanmedian(window)) - threshold,
-                )
+        held = spans(inside, t[lo : hi + 1], cfg.min_duration_s, cfg.merge_gap_s) + lo
+        frames = np.concatenate([np.arange(a, b + 1) for a, b in held] or [np.zeros(0, int)])
+        reading = value[frames]
+        if not np.isfinite(reading).any():  # nothing held, or nothing measured: no call
+            continue
+        worst = int(frames[int(np.nanargmax(reading))])
+        out.append(
+            _fault(
+                fault_type,
+                rep,
+                t,
+                (int(held[0, 0]), int(held[-1, 1])),
+                worst,
+                float(value[worst]),
+                threshold,
+                float(np.nanmedian(reading)) - threshold,
             )
+        )
     return out
 
 
@@ -140,12 +146,15 @@ def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesCon
     # that is not borderline), the fault stays called on the set's other reps while they read
     # above the release level. A lifter repeats one movement pattern; the clear reps are the
     # same back, shirt and camera, and rounding builds and eases over a set rather than coming
-    # and going. Those calls keep the onset threshold's confidence (borderline, as they are).
+    # and going. Those calls keep the onset threshold's confidence (borderline, as they are),
+    # and carry the release level as their threshold: the level they were called at, which
+    # the chart then draws (their reading can sit below the onset line).
     if any(not is_borderline(f.confidence) for f in faults):
         called = {f.rep for f in faults}
         rest = [r for r in reps if r.index not in called]
         p75_rest = np.array([p for r, p in zip(reps, p75, strict=True) if r.index not in called])
-        faults += _rounded_reps(bow, bent, p75_rest, c.release, c, signals, rest, cfg)
+        held = _rounded_reps(bow, bent, p75_rest, c.release, c, signals, rest, cfg)
+        faults += [replace(f, threshold=c.release) for f in held]
     return faults
 
 
@@ -307,8 +316,11 @@ class ThresholdLine:
     curve: np.ndarray | None = None  # (N,) per frame, instead of `value`
 
 
-def threshold_lines(signals: Signals, view: View, cfg: RulesConfig) -> list[ThresholdLine]:
-    """Every rule's thresholds, as the rules apply them to this set and view."""
+def threshold_lines(
+    signals: Signals, view: View, cfg: RulesConfig, faults: Sequence[Fault] = ()
+) -> list[ThresholdLine]:
+    """Every rule's thresholds, as the rules apply them to this set and view; with the set's
+    `faults`, also the rounding release level when reps were called at it (lumbar_rounding)."""
     ref, short = standing_reference(signals.hip_angle), lockout_short_by(view, cfg)
     lean, back = squat_max_lean(view, cfg), back_lean_limit(view, cfg)
     ratio = cfg.squat_like_knee_bend.min_knee_hip_ratio
@@ -337,6 +349,15 @@ def threshold_lines(signals: Signals, view: View, cfg: RulesConfig) -> list[Thre
             "lockout_hyperextension", "lockout_lean", f"leaning back past {back:.0f}°", value=-back
         ),
         ThresholdLine("lumbar_rounding", "back_bow", f"rounded above {bow * 100:.1f} %", value=bow),
+    ] + [
+        ThresholdLine(
+            "lumbar_rounding",
+            "back_bow",
+            f"after a clear rounding: still rounded above {level * 100:.1f} %",
+            value=level,
+        )
+        for level in sorted({f.threshold for f in faults if f.type == "lumbar_rounding"})
+        if level < bow
     ]
 
 

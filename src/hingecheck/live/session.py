@@ -1,8 +1,9 @@
 """The live loop: newest frame -> pose -> causal judge -> cue, and the session saved on quit.
 
-Three threads share the work: the grabber reads the source and keeps only the newest frame,
-this loop runs the pose model and the causal judge on it, and the recorder encodes each
-analysed frame to the session video. Only poses are kept in memory; on quit the session is
+Three threads share the work: the grabber reads the source, hands every frame to the recorder
+and keeps only the newest for this loop, which runs the pose model and the causal judge on it;
+the recorder encodes every frame the source gave to the session video (at the camera's own
+rate, not only the frames analysed). Only poses are kept in memory; on quit the session is
 analysed like a recorded set (offline rules over the whole session) and written with the
 same outputs as `hingecheck analyze`, in a timestamped folder.
 """
@@ -22,7 +23,7 @@ from hingecheck.config import PoseConfig, load_config
 from hingecheck.faults import label
 from hingecheck.judge.causal import CausalJudge, LiveFault
 from hingecheck.live.pacing import OrderedPool, Stride
-from hingecheck.live.recording import Beeper, Recorder, save_session, session_folder
+from hingecheck.live.recording import Beeper, Tape, save_session
 from hingecheck.outputs.registry import prepare_out_dir
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
@@ -71,13 +72,11 @@ class LiveOptions:
 class Session:
     """What the loop gathered: per analysed frame its time, pose and latency."""
 
+    tape: Tape  # every frame the source gave, recorded
     times: list[float] = field(default_factory=list)  # the recorded video's clock (s)
     poses: list[FramePose] = field(default_factory=list)
     latency_ms: list[float] = field(default_factory=list)
     stage_ms: list[tuple[float, float, float]] = field(default_factory=list)  # wait, pose, judge
-    t_first: float | None = None  # the source's time of the first analysed frame
-    folder: Path | None = None
-    recorder: Recorder | None = None
     stride: Stride | None = None  # how frames were taken (models side by side, every n-th)
     strides: list[int] = field(default_factory=list)  # per analysed frame, the stride then
     in_flight: list[int] = field(default_factory=list)  # ... and the model calls allowed at once
@@ -107,7 +106,7 @@ def run_live(opts: LiveOptions) -> int:
     )
     judge = CausalJudge(cfg, info)
     beeper = Beeper() if opts.sound else None
-    session = Session()
+    session = Session(Tape(opts.out, info.width, info.height, src.fps))
     if not opts.quiet:
         print(
             f"hingecheck live: {src.label} ({src.width}x{src.height}); "
@@ -120,7 +119,7 @@ def run_live(opts: LiveOptions) -> int:
             pool = _pose_pool(opts, _follow_settings(cfg.pose, opts), info, paced)
             try:
                 session.stride = Stride(src.fps, pool.workers)
-                grabber.start()
+                grabber.start(on_frame=session.tape)
                 _loop(
                     grabber,
                     pool,
@@ -144,12 +143,13 @@ def run_live(opts: LiveOptions) -> int:
             beeper.close()
     for lf in judge.finish():
         _announce(lf, opts, None)
+    tape = session.tape
+    tape.close()
     stats = stats_dict(grabber, judge, session, opts)
-    if session.recorder is not None:
-        session.recorder.close()
-        stats["session_dir"] = str(session.folder)
+    if tape.recorder is not None:
+        stats["session_dir"] = str(tape.folder)
         save_session(
-            session.recorder,
+            tape,
             session.times,
             session.poses,
             cfg,
@@ -161,7 +161,7 @@ def run_live(opts: LiveOptions) -> int:
     if opts.stats_json:
         write_text(opts.stats_json, json.dumps(stats, indent=2) + "\n")
     if grabber.error:
-        saved = f": saved the session to {session.folder}" if session.folder else ""
+        saved = f": saved the session to {tape.folder}" if tape.folder else ""
         print(f"hingecheck: error: {grabber.error}{saved}", file=sys.stderr)
         return 2
     return 0
@@ -222,8 +222,6 @@ def _loop(
                 continue
             if paced and not stride.takes(grab.index):
                 continue  # skipped evenly: the models can't take every frame
-            if session.t_first is None:
-                session.t_first = grab.t
             pool.submit(grab)
         for done, (pose, call_s), _ in pool.drain():
             _judge(done, pose, call_s, judge, session, opts, grabber, window, beeper, view)
@@ -261,7 +259,8 @@ def _judge(
     if session.stride is not None:
         session.strides.append(session.stride.every)
         session.in_flight.append(session.stride.in_flight)
-    _record(session, grab.t, grab.rgb, pose, opts, grabber)
+    session.times.append(session.tape.time_of(grab))  # the pixels were recorded on arrival
+    session.poses.append(pose)
     for lf in state.new_faults:
         _announce(lf, opts, beeper)
     if window is None:
@@ -280,24 +279,6 @@ def _judge(
         view.fps,
     )
     return bool(window.show(img))
-
-
-def _record(
-    session: Session,
-    t: float,
-    rgb: np.ndarray,
-    pose: FramePose,
-    opts: LiveOptions,
-    grabber: Grabber,
-) -> None:
-    """Stream the analysed frame to the session video and keep its pose (never the pixels)."""
-    if session.recorder is None:
-        session.folder = session_folder(opts.out)
-        h, w = rgb.shape[:2]
-        session.recorder = Recorder(session.folder / "session.mp4", w, h, grabber.info.fps)
-    stored = session.recorder.put(t - (session.t_first or 0.0), rgb)
-    session.times.append(stored)
-    session.poses.append(pose)
 
 
 def _announce(lf: LiveFault, opts: LiveOptions, beeper: Beeper | None) -> None:
@@ -350,6 +331,9 @@ def stats_dict(
         "frames_seen": seen,
         "frames_processed": done,
         "frames_dropped": seen - done,
+        # The session video holds every frame the source gave, bar any the encoder skipped.
+        "frames_recorded": session.tape.recorded,
+        "frames_not_recorded": session.tape.recorder.skipped if session.tape.recorder else 0,
         "drop_rate": round((seen - done) / seen, 4) if seen else 0.0,
         "latency_ms": {
             "p50": pct(50),

@@ -275,7 +275,7 @@ def page_data(
     report, signals = as_in_json(result.report), result.signals
     info, t, stills = report.source, signals.t, stills or {}
     duration = max(info.duration_s, float(t[-1]) if len(t) else 0.0, 1e-3)
-    lines = threshold_lines(signals, report.view, result.config.rules)
+    lines = threshold_lines(signals, report.view, result.config.rules, report.faults)
     src, mime = video_url(out_dir, video_path, stem)
     step = max(1, int(math.ceil(len(t) / MAX_POINTS)))
     series = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -56,9 +56,13 @@ class Grabber:
         self._lockstep = self.info.kind == "file" and not realtime
         self._paced = self.info.kind == "file" and realtime
         self._thread = threading.Thread(target=self._run, name="hingecheck-grab", daemon=True)
+        self._on_frame: Callable[[Grab], None] | None = None
 
-    def start(self) -> Grabber:
-        """Start reading."""
+    def start(self, on_frame: Callable[[Grab], None] | None = None) -> Grabber:
+        """Start reading. `on_frame` is called in the reader's thread with every frame as it
+        arrives, before it can be replaced by the next (live records every frame with it); it
+        must not hold the reader up (hand the frame on, don't convert or encode it there)."""
+        self._on_frame = on_frame
         self._thread.start()
         return self
 
@@ -102,7 +106,10 @@ class Grabber:
                     if wait > 0:
                         time.sleep(wait)
                     arrived = due
-                self._publish(Grab(frame.index, frame.t, arrived, frame))
+                grab = Grab(frame.index, frame.t, arrived, frame)
+                if self._on_frame is not None:
+                    self._on_frame(grab)
+                self._publish(grab)
         except InputError as exc:  # a camera that went silent: the session ends, saved
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - a reader failure ends the session, not the app

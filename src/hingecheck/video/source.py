@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import threading
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -26,7 +27,17 @@ class Frame:
     `colorspace` is the stream's matrix tag (FFmpeg's numbering: 1 BT.709, 2 unspecified).
     """
 
-    __slots__ = ("index", "t", "colorspace", "_source", "_rotation", "_max_side", "_fast", "_rgb")
+    __slots__ = (
+        "index",
+        "t",
+        "colorspace",
+        "_source",
+        "_rotation",
+        "_max_side",
+        "_fast",
+        "_rgb",
+        "_lock",
+    )
 
     def __init__(
         self,
@@ -43,6 +54,7 @@ class Frame:
         self._rotation, self._max_side = rotation, max_side
         self._fast = fast
         self._rgb: np.ndarray | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def from_rgb(cls, index: int, t: float, rgb: np.ndarray) -> Frame:
@@ -50,6 +62,7 @@ class Frame:
         frame = cls.__new__(cls)
         frame.index, frame.t, frame.colorspace = index, t, 2
         frame._source, frame._rotation, frame._max_side, frame._fast = None, 0, None, False
+        frame._lock = threading.Lock()
         frame._rgb = np.ascontiguousarray(rgb)
         return frame
 
@@ -57,9 +70,14 @@ class Frame:
     def rgb(self) -> np.ndarray:
         """(H, W, 3) uint8, C-contiguous (MediaPipe silently fails on strided rows)."""
         if self._rgb is None:
-            assert self._source is not None  # released only once converted
-            self._rgb = _pixels(self._source, self._rotation, self._max_side, self._fast)
-            self._source = None  # the decoder's buffer is not needed once converted
+            # Two threads may ask at once (live: the recorder and the pose model), and PyAV
+            # deadlocks converting one frame in two threads at once: one converts, the other
+            # waits for its pixels.
+            with self._lock:
+                if self._rgb is None:
+                    assert self._source is not None  # released only once converted
+                    self._rgb = _pixels(self._source, self._rotation, self._max_side, self._fast)
+                    self._source = None  # the decoder's buffer is not needed once converted
         return self._rgb
 
     def grey(self) -> np.ndarray:
