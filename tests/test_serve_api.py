@@ -174,8 +174,8 @@ def test_uploads_that_are_not_videos_are_refused_with_a_message(tmp_path, clip):
         r = c.post(f"{link}/sets", data={"csrf": token}, files={"x": ("x.txt", b"x")},
                    headers={"accept": "application/json", "x-csrf-token": token})  # fmt: skip
         assert r.status_code == 400 and "no video" in r.json()["error"]
-        # The plain form (no script) gets the page back with the message.
-        r = c.post(f"{link}/sets", data={"csrf": token},
+        # The plain form (no script; the token in its URL) gets the page back with the message.
+        r = c.post(f"{link}/sets?csrf={token}", data={"csrf": token},
                    files={"video": ("notes.mov", b"not a video", "video/quicktime")})  # fmt: skip
         assert r.status_code == 415 and 'id="upload-error"' in r.text and "notes.mov" in r.text
         s = app.state.ctx.settings

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
@@ -22,6 +23,8 @@ class Context:
     runner: QueueRunner
     secret: str
     setup_code: str  # asked for on first start, so only whoever sees the terminal sets it
+    # Password checks of unknown browsers, one at a time once logins are being delayed.
+    login_gate: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def ctx(request: Request) -> Context:

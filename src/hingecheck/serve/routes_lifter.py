@@ -83,8 +83,10 @@ async def upload(request: Request) -> Response:
             return JSONResponse({"error": message}, status_code=code)
         return _page(request, "lifter_home.html.j2", _home_data(request, client, message), code)
 
-    sent = request.headers.get("x-csrf-token")
-    if sent is not None and not lifter_csrf_ok(c.secret, client.token, sent):
+    # The token comes in a header (the page's script) or the form's URL (no script), so it is
+    # checked before a byte of the body is read, let alone stored.
+    sent = request.headers.get("x-csrf-token") or request.query_params.get("csrf")
+    if not lifter_csrf_ok(c.secret, client.token, sent):
         return refuse("the page has expired: reload it and upload again", 403)
     public_id = new_public_id()
     try:
@@ -94,9 +96,6 @@ async def upload(request: Request) -> Response:
     except UploadError as exc:
         return refuse(str(exc), exc.status)
     assert up.path is not None
-    if sent is None and not lifter_csrf_ok(c.secret, client.token, up.fields.get("csrf")):
-        up.path.unlink(missing_ok=True)
-        return refuse("the page has expired: reload it and upload again", 403)
     exercise = up.fields.get("exercise", "") or None
     note = up.fields.get("note", "").strip()[:MAX_NOTE]
     if exercise is not None and exercise not in EXERCISES:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hingecheck.serve import throttle
 from hingecheck.serve.agreement import Agreement, agreement, label_for, load_report
 from hingecheck.serve.app_context import Context, ctx
 from hingecheck.serve.auth import (
@@ -24,7 +27,6 @@ from hingecheck.serve.auth import (
     hash_password,
     is_trainer,
     log_in,
-    login_wait,
     password_problem,
 )
 from hingecheck.serve.history import chart, sessions
@@ -101,8 +103,7 @@ async def setup(request: Request) -> Response:
         return page(request, "setup.html.j2", data, 400)
     if not c.store.set_password_hash(hash_password(str(form["password"])), first=True):
         return RedirectResponse("/login", 303)
-    log_in(request, c.store)
-    return RedirectResponse("/", 303)
+    return _logged_in(request, c)
 
 
 async def login(request: Request) -> Response:
@@ -111,21 +112,55 @@ async def login(request: Request) -> Response:
         return RedirectResponse("/setup", 303)
     if request.method == "GET":
         return page(request, "login.html.j2", {"error": ""})
-    ip = client_ip(request)
-    wait = login_wait(c.store, ip, c.settings.limits)
-    if wait:
-        minutes = max(1, round(wait / 60))
-        msg = f"too many failed attempts: try again in about {minutes} minute(s)"
-        return page(request, "login.html.j2", {"error": msg}, 429)
+    limits = c.settings.limits
+    device = throttle.device_of(request, c.secret, limits)
+    key = throttle.failure_key(client_ip(request), device)
+    if refused := _too_many(request, c, key):
+        return refused
     form = await request.form(max_files=0, max_fields=10)
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return page(request, "login.html.j2", {"error": "the form has expired: try again"}, 403)
-    if not check_password(c.store.password_hash(), str(form.get("password", ""))):
-        c.store.record_login_failure(ip)
+    password = str(form.get("password", ""))
+    if device is not None:  # the trainer's own browser: never delayed by others' failures
+        ok = await _attempt(c, key, password)
+    else:
+        async with c.login_gate:
+            if refused := _too_many(request, c, key):  # attempts sent at once count one by one
+                return refused
+            await asyncio.sleep(throttle.delay_s(c.store, limits))
+            ok = await _attempt(c, key, password)
+    if not ok:
         return page(request, "login.html.j2", {"error": "wrong password"}, 401)
-    c.store.clear_login_failures(ip)
+    return _logged_in(request, c, device)
+
+
+async def _attempt(c: Context, key: str, password: str) -> bool:
+    """Check the password (off the event loop: argon2 takes a while) and count a failure."""
+    ok = await run_in_threadpool(check_password, c.store.password_hash(), password)
+    if ok:
+        c.store.clear_login_failures(key)
+    else:
+        c.store.record_login_failure(key)
+    return bool(ok)
+
+
+def _too_many(request: Request, c: Context, key: str) -> Response | None:
+    """The refusal when `key` (an address, or the trainer's device) has failed too often."""
+    wait = throttle.refusal_s(c.store, key, c.settings.limits)
+    if not wait:
+        return None
+    minutes = max(1, round(wait / 60))
+    msg = f"too many failed attempts: try again in about {minutes} minute(s)"
+    return page(request, "login.html.j2", {"error": msg}, 429)
+
+
+def _logged_in(request: Request, c: Context, device: str | None = None) -> Response:
+    """Start the session and remember this browser as the trainer's (its device cookie)."""
     log_in(request, c.store)
-    return RedirectResponse("/", 303)
+    response = RedirectResponse("/", 303)
+    s = c.settings
+    throttle.remember_device(response, c.secret, s.limits, s.https_cookies, device)
+    return response
 
 
 @trainer_only

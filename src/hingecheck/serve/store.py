@@ -206,11 +206,14 @@ class Store:
             db.execute("DELETE FROM login_failures WHERE at < ?", (time.time() - 86400,))
 
     def login_failures(self, since: float, ip: str | None = None) -> tuple[int, float]:
-        """Failures since `since` (from `ip`, or from anywhere) and the oldest one's time."""
+        """Failures since `since` (from `ip`, an address or a `device:` key; or from every
+        address, the trainer's devices left out) and the oldest one's time."""
         q = "SELECT COUNT(*) AS n, MIN(at) AS first FROM login_failures WHERE at >= ?"
         args: tuple[Any, ...] = (since,)
         if ip is not None:
             q, args = q + " AND ip = ?", (since, ip)
+        else:
+            q += " AND ip NOT LIKE 'device:%'"
         with self._db() as db:
             row = db.execute(q, args).fetchone()
         return int(row["n"]), float(row["first"] or since)

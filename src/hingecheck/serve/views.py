@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from hingecheck.faults import FAULT_TYPES, label
 from hingecheck.outputs.text import clock
@@ -101,7 +101,7 @@ def status(store: Store, row: SetRow) -> dict[str, Any]:
     return out
 
 
-def set_file(settings: Settings, row: SetRow, name: str) -> FileResponse:
+def set_file(settings: Settings, row: SetRow, name: str) -> Response:
     """One of the set's outputs, if `name` is one of them (the caller has authorised the set).
 
     Only `<stem><suffix>` for the listed suffixes: no other name, and no path, is served."""
@@ -109,10 +109,24 @@ def set_file(settings: Settings, row: SetRow, name: str) -> FileResponse:
         if name == f"{row.stem}{suffix}":
             path = settings.results / row.public_id / name
             if row.state == "done" and path.is_file():
+                if suffix == ".json":
+                    return _public_report(row, path)
                 headers = {"content-security-policy": REVIEW_CSP} if suffix == ".html" else {}
                 return FileResponse(path, media_type=media, headers=headers)
             break
     raise HTTPException(404, "no such file")
+
+
+def _public_report(row: SetRow, path: Path) -> Response:
+    """The report as served: its source names the lifter's own file, not where this server
+    keeps it (the analysis read `uploads/<id>` under the data folder)."""
+    report = load_report(path)
+    if report is None:
+        raise HTTPException(404, "no such file")
+    source = report.get("source")
+    if isinstance(source, dict) and "path" in source:
+        source["path"] = row.original_name or Path(str(source["path"])).name
+    return JSONResponse(report)
 
 
 def safe_name(name: str) -> str:
