@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     if ctx.store.password_hash() is None:
         print(
             f"hingecheck serve: first start: set the trainer's password at "
-            f"{url}/setup?code={ctx.setup_code}",
+            f"{url}{app.url_path_for('setup')}?code={ctx.setup_code}",
             file=say,
         )
     say.flush()

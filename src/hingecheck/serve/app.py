@@ -23,11 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hingecheck.faults import FAULT_TYPES, FAULTS
 from hingecheck.outputs.text import template_env as page_env
 from hingecheck.serve import routes_lifter, routes_review, routes_trainer
-from hingecheck.serve.app_context import Context, ctx
+from hingecheck.serve.app_context import Context
 from hingecheck.serve.engine import open_analysis_engine
 from hingecheck.serve.queue_runner import QueueRunner
 from hingecheck.serve.settings import Settings, prepare_data_dir
 from hingecheck.serve.store import Store
+from hingecheck.serve.web import Urls, render
 
 # Pages of this app load only their own files; the analysis' review page (inline script and
 # style by design) gets its own policy where it is served.
@@ -94,14 +95,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         from starlette.responses import JSONResponse
 
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-    templates = ctx(request).templates
-    return templates.TemplateResponse(
-        request,
-        "error.html.j2",
-        {"status": exc.status_code, "message": exc.detail},
-        status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
-    )
+    data = {"status": exc.status_code, "message": exc.detail}
+    headers = getattr(exc, "headers", None)
+    return render(request, "error.html.j2", data, exc.status_code, forms=False, headers=headers)
 
 
 def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
@@ -160,4 +156,5 @@ def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
         exception_handlers={HTTPException: _http_error},
     )
     app.state.ctx = context
+    context.templates.env.globals["urls"] = Urls(app.router)
     return app

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -17,40 +16,28 @@ from starlette.routing import Route
 from hingecheck.config import EXERCISES
 from hingecheck.errors import InputError
 from hingecheck.serve.app_context import ctx
-from hingecheck.serve.auth import lifter_csrf, lifter_csrf_ok
-from hingecheck.serve.store import Client, SetRow
+from hingecheck.serve.auth import lifter_csrf_ok
+from hingecheck.serve.store import Client
 from hingecheck.serve.uploads import UploadError, check_video, new_public_id, receive_upload
 from hingecheck.serve.views import report_of, set_file, set_view, status
+from hingecheck.serve.web import lifter_of, render, set_or_404, urls
 
 MAX_NOTE = 1000
 
 
 def routes() -> list[Route]:
     return [
-        Route("/c/{token}", home, methods=["GET"]),
-        Route("/c/{token}/sets", upload, methods=["POST"]),
-        Route("/c/{token}/sets/{sid}", set_page, methods=["GET"]),
-        Route("/c/{token}/sets/{sid}/status.json", set_status, methods=["GET"]),
-        Route("/c/{token}/sets/{sid}/files/{name}", set_files, methods=["GET"]),
+        Route("/c/{token}", home, methods=["GET"], name="lifter_home"),
+        Route("/c/{token}/sets", upload, methods=["POST"], name="lifter_upload"),
+        Route("/c/{token}/sets/{sid}", set_page, methods=["GET"], name="lifter_set"),
+        Route(
+            "/c/{token}/sets/{sid}/status.json",
+            set_status,
+            methods=["GET"],
+            name="lifter_status",
+        ),
+        Route("/c/{token}/sets/{sid}/files/{name}", set_files, methods=["GET"], name="lifter_file"),
     ]
-
-
-def _client(request: Request) -> Client:
-    client = ctx(request).store.client_by_token(request.path_params["token"])
-    if client is None:
-        raise HTTPException(404, "this link is not (or no longer) valid: ask your trainer")
-    return client
-
-
-def _set(request: Request, client: Client) -> SetRow:
-    row = ctx(request).store.get_set(request.path_params["sid"], client_id=client.id)
-    if row is None:
-        raise HTTPException(404, "no such set")
-    return row
-
-
-def _page(request: Request, name: str, data: dict[str, Any], code: int = 200) -> Response:
-    return ctx(request).templates.TemplateResponse(request, name, data, status_code=code)
 
 
 def _home_data(request: Request, client: Client, error: str = "") -> dict[str, Any]:
@@ -58,8 +45,6 @@ def _home_data(request: Request, client: Client, error: str = "") -> dict[str, A
     rows = c.store.sets(client_id=client.id, limit=200)
     return {
         "client": client,
-        "base": f"/c/{client.token}",
-        "csrf": lifter_csrf(c.secret, client.token),
         "sets": rows,
         "exercises": EXERCISES,
         "max_mb": c.settings.max_upload_bytes // 1_000_000,
@@ -68,20 +53,20 @@ def _home_data(request: Request, client: Client, error: str = "") -> dict[str, A
 
 
 async def home(request: Request) -> Response:
-    client = _client(request)
-    return _page(request, "lifter_home.html.j2", _home_data(request, client))
+    client = lifter_of(request)
+    return render(request, "lifter_home.html.j2", _home_data(request, client))
 
 
 async def upload(request: Request) -> Response:
     """Store the upload under a generated name, check it is a video, then queue it."""
     c = ctx(request)
-    client = _client(request)
+    client = lifter_of(request)
     wants_json = "application/json" in request.headers.get("accept", "")
 
     def refuse(message: str, code: int) -> Response:
         if wants_json:
             return JSONResponse({"error": message}, status_code=code)
-        return _page(request, "lifter_home.html.j2", _home_data(request, client, message), code)
+        return render(request, "lifter_home.html.j2", _home_data(request, client, message), code)
 
     # The token comes in a header (the page's script) or the form's URL (no script), so it is
     # checked before a byte of the body is read, let alone stored.
@@ -112,7 +97,7 @@ async def upload(request: Request) -> Response:
         public_id, client.id, up.path.name, up.original_name, up.size, duration, exercise, note
     )
     c.runner.wake()
-    url = f"/c/{client.token}/sets/{row.public_id}"
+    url = urls(request).lifter_set(client.token, row.public_id)
     if wants_json:
         return JSONResponse({"set": row.public_id, "url": url}, status_code=201)
     return RedirectResponse(url, status_code=303)
@@ -120,29 +105,27 @@ async def upload(request: Request) -> Response:
 
 async def set_page(request: Request) -> Response:
     c = ctx(request)
-    client = _client(request)
-    row = _set(request, client)
+    client = lifter_of(request)
+    row = set_or_404(request, client)
     report = report_of(c.settings, row)
     data = {
         "client": client,
-        "base": f"/c/{client.token}",
         "row": row,
         "view": set_view(row, report),
         "status": status(c.store, row),
-        "files": f"/c/{client.token}/sets/{row.public_id}/files/{row.stem}",
         "has_video": report is not None and
         (c.settings.results / row.public_id / f"{row.stem}.annotated.mp4").is_file(),
     }  # fmt: skip
-    return _page(request, "lifter_set.html.j2", data)
+    return render(request, "lifter_set.html.j2", data)
 
 
 async def set_status(request: Request) -> Response:
-    client = _client(request)
-    row = _set(request, client)
+    client = lifter_of(request)
+    row = set_or_404(request, client)
     return JSONResponse(status(ctx(request).store, row))
 
 
 async def set_files(request: Request) -> Response:
-    client = _client(request)
-    row = _set(request, client)
+    client = lifter_of(request)
+    row = set_or_404(request, client)
     return set_file(ctx(request).settings, row, request.path_params["name"])
