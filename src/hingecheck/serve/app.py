@@ -109,7 +109,7 @@ def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
         store,
         lambda: open_analysis_engine(settings.workers, settings.ray_address),
         settings.uploads,
-        settings.results,
+        settings.set_folder,
         capacity=settings.workers or 2,
         config_path=settings.config_path,
     )

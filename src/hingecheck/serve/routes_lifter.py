@@ -113,9 +113,8 @@ async def set_page(request: Request) -> Response:
         "row": row,
         "view": set_view(row, report),
         "status": status(c.store, row),
-        "has_video": report is not None and
-        (c.settings.results / row.public_id / f"{row.stem}.annotated.mp4").is_file(),
-    }  # fmt: skip
+        "has_video": report is not None and c.settings.result_path(row, ".annotated.mp4").is_file(),
+    }
     return render(request, "lifter_set.html.j2", data)
 
 

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hingecheck.serve import throttle
-from hingecheck.serve.agreement import Agreement, agreement, label_for, load_report
+from hingecheck.serve.agreement import Agreement, agreement, label_for
 from hingecheck.serve.app_context import Context, ctx
 from hingecheck.serve.auth import (
     MIN_PASSWORD,
@@ -26,6 +26,7 @@ from hingecheck.serve.auth import (
 )
 from hingecheck.serve.history import chart, sessions
 from hingecheck.serve.store import Client
+from hingecheck.serve.views import report_of
 from hingecheck.serve.web import client_or_404, render, trainer_only, urls
 
 MAX_NAME = 80
@@ -142,7 +143,7 @@ def trainer_agreement(c: Context) -> Agreement:
     """The checker against this trainer's verdicts, over every reviewed set."""
     pairs = []
     for row in c.store.reviewed_sets():
-        report = load_report(c.settings.results / row.public_id / f"{row.stem}.json")
+        report = report_of(c.settings, row)
         if report is not None:
             pairs.append((label_for(row, report, c.store.review(row.id)), report))
     return agreement(pairs)
@@ -199,10 +200,9 @@ async def client_page(request: Request) -> Response:
     rows = c.store.sets(client_id=client.id)
     reports = []
     for r in rows:
-        if r.state == "done":
-            rep = load_report(c.settings.results / r.public_id / f"{r.stem}.json")
-            if rep is not None:
-                reports.append((r.uploaded, rep))
+        rep = report_of(c.settings, r)  # None until the set is done
+        if rep is not None:
+            reports.append((r.uploaded, rep))
     days = sessions(reports)
     data = {
         "client": client,
@@ -237,7 +237,7 @@ async def export_labels(request: Request) -> Response:
     c = ctx(request)
     labels = []
     for row in c.store.reviewed_sets():
-        report = load_report(c.settings.results / row.public_id / f"{row.stem}.json")
+        report = report_of(c.settings, row)
         if report is not None:
             labels.append(label_for(row, report, c.store.review(row.id)))
     body = json.dumps(labels, indent=1, ensure_ascii=False) + "\n"

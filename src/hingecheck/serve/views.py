@@ -36,7 +36,7 @@ def report_of(settings: Settings, row: SetRow) -> dict[str, Any] | None:
     """The set's report JSON once the analysis wrote it."""
     if row.state != "done":
         return None
-    return load_report(settings.results / row.public_id / f"{row.stem}.json")
+    return load_report(settings.result_path(row, ".json"))
 
 
 def has_video(settings: Settings, row: SetRow) -> bool:
@@ -107,7 +107,7 @@ def set_file(settings: Settings, row: SetRow, name: str) -> Response:
     Only `<stem><suffix>` for the listed suffixes: no other name, and no path, is served."""
     for suffix, media in _SERVED.items():
         if name == f"{row.stem}{suffix}":
-            path = settings.results / row.public_id / name
+            path = settings.result_path(row, suffix)
             if row.state == "done" and path.is_file():
                 if suffix == ".json":
                     return _public_report(row, path)
