@@ -39,10 +39,6 @@ def report_of(settings: Settings, row: SetRow) -> dict[str, Any] | None:
     return load_report(settings.result_path(row, ".json"))
 
 
-def has_video(settings: Settings, row: SetRow) -> bool:
-    return (settings.results / row.public_id / f"{row.stem}.annotated.mp4").is_file()
-
-
 def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
     """The set as its pages show it: reps, faults with time, cue and rep, warnings."""
     if report is None:
@@ -127,8 +123,3 @@ def _public_report(row: SetRow, path: Path) -> Response:
     if isinstance(source, dict) and "path" in source:
         source["path"] = row.original_name or Path(str(source["path"])).name
     return JSONResponse(report)
-
-
-def safe_name(name: str) -> str:
-    """A user's file name as shown (the path never is)."""
-    return Path(name).name
