@@ -52,7 +52,7 @@ def _home_data(request: Request, client: Client, error: str = "") -> dict[str, A
     }
 
 
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     client = lifter_of(request)
     return render(request, "lifter_home.html.j2", _home_data(request, client))
 
@@ -60,42 +60,44 @@ async def home(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     """Store the upload under a generated name, check it is a video, then queue it."""
     c = ctx(request)
-    client = lifter_of(request)
+    client = await run_in_threadpool(lifter_of, request)
     wants_json = "application/json" in request.headers.get("accept", "")
 
-    def refuse(message: str, code: int) -> Response:
+    async def refuse(message: str, code: int) -> Response:
         if wants_json:
             return JSONResponse({"error": message}, status_code=code)
-        return render(request, "lifter_home.html.j2", _home_data(request, client, message), code)
+        data = await run_in_threadpool(_home_data, request, client, message)
+        return render(request, "lifter_home.html.j2", data, code)
 
     # The token comes in a header (the page's script) or the form's URL (no script), so it is
     # checked before a byte of the body is read, let alone stored.
     sent = request.headers.get("x-csrf-token") or request.query_params.get("csrf")
     if not lifter_csrf_ok(c.secret, client.token, sent):
-        return refuse("the page has expired: reload it and upload again", 403)
+        return await refuse("the page has expired: reload it and upload again", 403)
     public_id = new_public_id()
     try:
         up = await receive_upload(
             request, c.settings.incoming, c.settings.uploads, c.settings.max_upload_bytes, public_id
         )
     except UploadError as exc:
-        return refuse(str(exc), exc.status)
+        return await refuse(str(exc), exc.status)
     assert up.path is not None
     exercise = up.fields.get("exercise", "") or None
     note = up.fields.get("note", "").strip()[:MAX_NOTE]
     if exercise is not None and exercise not in EXERCISES:
         up.path.unlink(missing_ok=True)
-        return refuse("unknown exercise: pick one from the list", 400)
+        return await refuse("unknown exercise: pick one from the list", 400)
     try:
         duration = await run_in_threadpool(check_video, up.path)
     except InputError as exc:
         up.path.unlink(missing_ok=True)
         # The checks name the stored file; the lifter knows it by their own name.
         message = str(exc).replace(str(up.path), up.original_name or "the file")
-        return refuse(message, 415)
-    row = c.store.add_set(
-        public_id, client.id, up.path.name, up.original_name, up.size, duration, exercise, note
-    )
+        return await refuse(message, 415)
+    row = await run_in_threadpool(
+        c.store.add_set,
+        public_id, client.id, up.path.name, up.original_name, up.size, duration, exercise, note,
+    )  # fmt: skip
     c.runner.wake()
     url = urls(request).lifter_set(client.token, row.public_id)
     if wants_json:
@@ -103,7 +105,7 @@ async def upload(request: Request) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-async def set_page(request: Request) -> Response:
+def set_page(request: Request) -> Response:
     c = ctx(request)
     client = lifter_of(request)
     row = set_or_404(request, client)
@@ -118,13 +120,13 @@ async def set_page(request: Request) -> Response:
     return render(request, "lifter_set.html.j2", data)
 
 
-async def set_status(request: Request) -> Response:
+def set_status(request: Request) -> Response:
     client = lifter_of(request)
     row = set_or_404(request, client)
     return JSONResponse(status(ctx(request).store, row))
 
 
-async def set_files(request: Request) -> Response:
+def set_files(request: Request) -> Response:
     client = lifter_of(request)
     row = set_or_404(request, client)
     return set_file(ctx(request).settings, row, request.path_params["name"])

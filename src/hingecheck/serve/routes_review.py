@@ -42,7 +42,7 @@ def _back(request: Request, row: SetRow, anchor: str = "") -> Response:
 
 
 @trainer_only
-async def set_page(request: Request) -> Response:
+def set_page(request: Request) -> Response:
     c = ctx(request)
     row = set_or_404(request)
     c.store.mark_seen(row.id)
@@ -61,12 +61,12 @@ async def set_page(request: Request) -> Response:
 
 
 @trainer_only
-async def set_status(request: Request) -> Response:
+def set_status(request: Request) -> Response:
     return JSONResponse(status(ctx(request).store, set_or_404(request)))
 
 
 @trainer_only
-async def set_files(request: Request) -> Response:
+def set_files(request: Request) -> Response:
     return set_file(ctx(request).settings, set_or_404(request), request.path_params["name"])
 
 
@@ -79,7 +79,7 @@ def _done(request: Request) -> tuple[SetRow, dict]:
 
 
 @trainer_only
-async def verdict(request: Request) -> Response:
+def verdict(request: Request) -> Response:
     row, report = _done(request)
     form = request.state.form
     try:
@@ -96,7 +96,7 @@ async def verdict(request: Request) -> Response:
 
 
 @trainer_only
-async def add_missed(request: Request) -> Response:
+def add_missed(request: Request) -> Response:
     row, report = _done(request)
     form = request.state.form
     ftype = str(form.get("type", ""))
@@ -114,14 +114,14 @@ async def add_missed(request: Request) -> Response:
 
 
 @trainer_only
-async def remove_missed(request: Request) -> Response:
+def remove_missed(request: Request) -> Response:
     row = set_or_404(request)
     ctx(request).store.remove_missed(row.id, request.path_params["mid"])
     return _back(request, row, "#missed")
 
 
 @trainer_only
-async def reply(request: Request) -> Response:
+def reply(request: Request) -> Response:
     row = set_or_404(request)
     text = str(request.state.form.get("reply", "")).strip()[:MAX_REPLY]
     ctx(request).store.set_reply(row.id, text)
@@ -129,7 +129,7 @@ async def reply(request: Request) -> Response:
 
 
 @trainer_only
-async def retry(request: Request) -> Response:
+def retry(request: Request) -> Response:
     c = ctx(request)
     row = set_or_404(request)
     c.store.retry(row.id)

@@ -53,7 +53,7 @@ def _first_start(c: Context) -> bool:
 async def setup(request: Request) -> Response:
     """First start: the trainer sets the password (with the code the server printed)."""
     c = ctx(request)
-    if not _first_start(c):
+    if not await run_in_threadpool(_first_start, c):
         return RedirectResponse(urls(request).login(), 303)
     code = request.query_params.get("code", "")
     if request.method == "GET":
@@ -70,42 +70,48 @@ async def setup(request: Request) -> Response:
     if error:
         data = {"code": code, "error": error, "min": MIN_PASSWORD}
         return render(request, "setup.html.j2", data, 400)
-    if not c.store.set_password_hash(hash_password(str(form["password"])), first=True):
+    if not await run_in_threadpool(_set_first_password, c, str(form["password"])):
         return RedirectResponse(urls(request).login(), 303)
-    return _logged_in(request, c)
+    return await run_in_threadpool(_logged_in, request, c)
+
+
+def _set_first_password(c: Context, password: str) -> bool:
+    """Store the first password's hash (False if another request set one first)."""
+    return c.store.set_password_hash(hash_password(password), first=True)
 
 
 async def login(request: Request) -> Response:
     c = ctx(request)
-    if _first_start(c):
+    if await run_in_threadpool(_first_start, c):
         return RedirectResponse(urls(request).setup(), 303)
     if request.method == "GET":
         return render(request, "login.html.j2", {"error": ""})
     limits = c.settings.limits
     device = throttle.device_of(request, c.secret, limits)
     key = throttle.failure_key(client_ip(request), device)
-    if refused := _too_many(request, c, key):
+    if refused := await run_in_threadpool(_too_many, request, c, key):
         return refused
     form = await request.form(max_files=0, max_fields=10)
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return render(request, "login.html.j2", {"error": "the form has expired: try again"}, 403)
     password = str(form.get("password", ""))
     if device is not None:  # the trainer's own browser: never delayed by others' failures
-        ok = await _attempt(c, key, password)
+        ok = await run_in_threadpool(_attempt, c, key, password)
     else:
         async with c.login_gate:
-            if refused := _too_many(request, c, key):  # attempts sent at once count one by one
+            # Attempts sent at once are counted one by one.
+            if refused := await run_in_threadpool(_too_many, request, c, key):
                 return refused
-            await asyncio.sleep(throttle.delay_s(c.store, limits))
-            ok = await _attempt(c, key, password)
+            await asyncio.sleep(await run_in_threadpool(throttle.delay_s, c.store, limits))
+            ok = await run_in_threadpool(_attempt, c, key, password)
     if not ok:
         return render(request, "login.html.j2", {"error": "wrong password"}, 401)
-    return _logged_in(request, c, device)
+    return await run_in_threadpool(_logged_in, request, c, device)
 
 
-async def _attempt(c: Context, key: str, password: str) -> bool:
-    """Check the password (off the event loop: argon2 takes a while) and count a failure."""
-    ok = await run_in_threadpool(check_password, c.store.password_hash(), password)
+def _attempt(c: Context, key: str, password: str) -> bool:
+    """Check the password and count a failure (argon2 takes a while: not on the event loop)."""
+    ok = check_password(c.store.password_hash(), password)
     if ok:
         c.store.clear_login_failures(key)
     else:
@@ -133,7 +139,7 @@ def _logged_in(request: Request, c: Context, device: str | None = None) -> Respo
 
 
 @trainer_only
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     ctx(request).store.end_sessions()
     request.session.clear()
     return RedirectResponse(urls(request).login(), 303)
@@ -150,7 +156,7 @@ def trainer_agreement(c: Context) -> Agreement:
 
 
 @trainer_only
-async def dashboard(request: Request) -> Response:
+def dashboard(request: Request) -> Response:
     c = ctx(request)
     rows = c.store.sets(limit=1000)
     clients = c.store.clients()
@@ -185,7 +191,7 @@ def lifter_link(request: Request, client: Client) -> str:
 
 
 @trainer_only
-async def add_client(request: Request) -> Response:
+def add_client(request: Request) -> Response:
     name = " ".join(str(request.state.form.get("name", "")).split())[:MAX_NAME]
     if not name:
         raise HTTPException(400, "give the client a name")
@@ -194,7 +200,7 @@ async def add_client(request: Request) -> Response:
 
 
 @trainer_only
-async def client_page(request: Request) -> Response:
+def client_page(request: Request) -> Response:
     c = ctx(request)
     client = client_or_404(request)
     rows = c.store.sets(client_id=client.id)
@@ -215,7 +221,7 @@ async def client_page(request: Request) -> Response:
 
 
 @trainer_only
-async def client_qr(request: Request) -> Response:
+def client_qr(request: Request) -> Response:
     import qrcode
     import qrcode.image.svg
 
@@ -225,14 +231,14 @@ async def client_qr(request: Request) -> Response:
 
 
 @trainer_only
-async def new_link(request: Request) -> Response:
+def new_link(request: Request) -> Response:
     client = client_or_404(request)
     ctx(request).store.new_token(client.id)
     return RedirectResponse(urls(request).client(client.id), 303)
 
 
 @trainer_only
-async def export_labels(request: Request) -> Response:
+def export_labels(request: Request) -> Response:
     """Every reviewed set as a label; `hingecheck evaluate DATA/uploads --labels FILE` reads it."""
     c = ctx(request)
     labels = []

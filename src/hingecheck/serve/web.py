@@ -11,6 +11,7 @@ import functools
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,7 +21,7 @@ from hingecheck.serve.app_context import ctx
 from hingecheck.serve.auth import csrf_ok, csrf_token, is_trainer, lifter_csrf
 from hingecheck.serve.store import Client, SetRow
 
-Handler = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request], Response]  # run in the thread pool: SQLite and files block
 
 
 class Urls:
@@ -131,17 +132,18 @@ def render(
     return c.templates.TemplateResponse(request, name, data, status_code=status, headers=headers)
 
 
-def trainer_only(handler: Handler) -> Handler:
+def trainer_only(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """The trainer's session is required; a POST must also carry the session's CSRF token
-    (its form is then on request.state.form)."""
+    (its form is then on request.state.form). The handler runs in the thread pool, off the
+    event loop."""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
         c = ctx(request)
-        if not is_trainer(request, c.store, c.settings.limits):
+        if not await run_in_threadpool(is_trainer, request, c.store, c.settings.limits):
             if request.method == "GET" and not request.url.path.endswith((".json", ".svg")):
                 u = urls(request)
-                first = c.store.password_hash() is None
+                first = await run_in_threadpool(c.store.password_hash) is None
                 return RedirectResponse(u.setup() if first else u.login(), 303)
             raise HTTPException(403, "log in as the trainer first")
         if request.method == "POST":
@@ -149,7 +151,7 @@ def trainer_only(handler: Handler) -> Handler:
             if not csrf_ok(request, str(form.get("csrf", ""))):
                 raise HTTPException(403, "the form has expired: go back, reload and try again")
             request.state.form = form
-        return await handler(request)
+        return await run_in_threadpool(handler, request)
 
     return wrapped
 
