@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hingecheck.serve import throttle
-from hingecheck.serve.agreement import Agreement, agreement, label_for
+from hingecheck.serve.agreement import label_for
 from hingecheck.serve.app_context import Context, ctx
 from hingecheck.serve.auth import (
     MIN_PASSWORD,
@@ -145,16 +145,6 @@ def logout(request: Request) -> Response:
     return RedirectResponse(urls(request).login(), 303)
 
 
-def trainer_agreement(c: Context) -> Agreement:
-    """The checker against this trainer's verdicts, over every reviewed set."""
-    pairs = []
-    for row in c.store.reviewed_sets():
-        report = report_of(c.settings, row)
-        if report is not None:
-            pairs.append((label_for(row, report, c.store.review(row.id)), report))
-    return agreement(pairs)
-
-
 @trainer_only
 def dashboard(request: Request) -> Response:
     c = ctx(request)
@@ -179,7 +169,7 @@ def dashboard(request: Request) -> Response:
         "waiting": [r for r in rows if r.state == "done" and r.reviewed is None][:50],
         "busy": [r for r in rows if r.state in ("queued", "running")],
         "failed": [r for r in rows if r.state == "failed"][:20],
-        "agreement": trainer_agreement(c),
+        "agreement": c.agreement.agreement(c.store, lambda r: c.settings.result_path(r, ".json")),
     }
     return render(request, "dashboard.html.j2", data)
 
