@@ -298,3 +298,18 @@ def test_a_set_whose_analysis_fails_is_marked_with_its_reason(tmp_path, clip):
         assert "uploads" not in s["text"]  # the server's paths are not shown
         assert "could not be analysed" in c.get(r.json()["url"]).text
         assert json.loads(c.get("/t/export/labels.json").text) == []
+
+
+def test_the_pages_fault_colours_come_from_the_fault_table(tmp_path):
+    from hingecheck.faults import FAULTS
+
+    app = make_app(tmp_path, start_queue=False)
+    with TestClient(app, base_url=BASE) as c:
+        assert 'href="/faults.css"' in c.get("/login").text
+        css = c.get("/faults.css")
+        assert css.headers["content-type"].startswith("text/css")
+        app_css = c.get("/static/app.css").text
+    for k in FAULTS:
+        assert f"--c-{k.key}: {k.colour};" in css.text
+        assert f'li.fault[data-type="{k.key}"]' in css.text
+        assert k.key not in app_css and k.colour not in app_css  # no hand copy left

@@ -31,6 +31,8 @@ from serve_support import (  # noqa: E402
     wait_done,
 )
 
+from hingecheck.faults import fault_kind  # noqa: E402
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
@@ -127,6 +129,11 @@ def test_lifter_uploads_from_a_phone_and_sees_the_faults(browser, server, clips)
     tab.pg.wait_for_function(
         f"Math.abs(document.getElementById('video').currentTime - {t}) < 1.0", timeout=10_000
     )
+    # Each fault is drawn in its colour from the fault table (faults.py).
+    for item in faults.all():
+        kind = fault_kind(item.get_attribute("data-type"))
+        border = item.evaluate("e => getComputedStyle(e).borderLeftColor")
+        assert border == "rgb({}, {}, {})".format(*kind.rgb), (kind.key, border)
     # Phone-first: nothing wider than the screen.
     assert tab.pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(tab, "lifter_set")

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +28,7 @@ from hingecheck.serve.engine import open_analysis_engine
 from hingecheck.serve.queue_runner import QueueRunner
 from hingecheck.serve.settings import Settings, prepare_data_dir
 from hingecheck.serve.store import Store
+from hingecheck.serve.styles import fault_css_response
 from hingecheck.serve.web import Urls, render
 
 # Pages of this app load only their own files; the analysis' review page (inline script and
@@ -136,6 +137,7 @@ def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
         *routes_trainer.routes(),
         *routes_review.routes(),
         *routes_lifter.routes(),
+        Route("/faults.css", fault_css_response, methods=["GET"], name="fault_css"),
         Mount("/static", StaticFiles(packages=[("hingecheck.serve", "static")]), name="static"),
     ]
     middleware = [

@@ -36,6 +36,9 @@ class Urls:
     def static(self, path: str) -> str:
         return self._path("static", path=f"/{path}")
 
+    def fault_css(self) -> str:
+        return self._path("fault_css")
+
     # -- the trainer's pages
     def dashboard(self) -> str:
         return self._path("dashboard")
