@@ -107,7 +107,8 @@ def agreement(clips: list[ClipResult]) -> Agreement:
 
 class AgreementCache:
     """Each reviewed set's score against the trainer's verdicts, kept until the set, its review
-    or its report file changes: the dashboard reads a report once per change, not per visit."""
+    or its report file (time, size) changes: the dashboard reads a report once per change, not
+    per visit."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # handlers run in the thread pool
@@ -121,7 +122,8 @@ class AgreementCache:
             review = store.review(row.id)
             path = report_path(row)
             try:
-                stamp: int | None = path.stat().st_mtime_ns
+                st = path.stat()
+                stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
             except OSError:
                 stamp = None
             key = (row, _review_key(review), stamp)
