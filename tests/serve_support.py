@@ -58,8 +58,10 @@ def free_port() -> int:
 class Server:
     """`hingecheck serve` in a subprocess on 127.0.0.1 (stderr kept in a file)."""
 
-    def __init__(self, data: Path, config: Path | None = None, workers: int = 1) -> None:
-        self.data, self.config, self.workers = data, config, workers
+    def __init__(
+        self, data: Path, config: Path | None = None, workers: int = 1, args: tuple[str, ...] = ()
+    ) -> None:
+        self.data, self.config, self.workers, self.args = data, config, workers, args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data.parent / f"{data.name}-server.log"
@@ -70,6 +72,7 @@ class Server:
                "--port", str(self.port), "--workers", str(self.workers)]  # fmt: skip
         if self.config:
             cmd += ["--config", str(self.config)]
+        cmd += list(self.args)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         # A session of its own: a kill reaches the server and its analysis processes together.
         self.proc = subprocess.Popen(

@@ -9,6 +9,7 @@ tiny (160x120), with PyAV / OpenCV / the project's synth figure.
 from __future__ import annotations
 
 import json
+import os
 import struct
 from dataclasses import asdict
 from pathlib import Path
@@ -283,3 +284,35 @@ def test_variable_frame_rate_keeps_the_stream_clock(capsys, tmp_path):
     assert abs(fault["end_s"] - truth["end_s"]) < 0.25
     rep_truth, found = motion.reps[0], rep["reps"][0]
     assert abs(found["bottom_s"] - rep_truth["bottom_s"]) < 0.25
+
+
+@pytest.mark.slow
+def test_a_name_near_the_file_system_limit_gets_shortened_unique_outputs(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    room = cv2.GaussianBlur(rng.integers(60, 200, (H, W, 3), dtype=np.uint8), (0, 0), 3)
+    # 246 bytes + ".mp4": the outputs' suffixes would pass the 255-byte limit. Two names that
+    # differ only at the end, one of two-byte characters (a cut must not split one).
+    stems = ["set " + "a" * 241 + "1", "set " + "a" * 241 + "2", "ü" * 123]
+    out = tmp_path / "out"
+    written: dict[str, list[str]] = {}
+    for stem in stems:
+        video = write_video(tmp_path / f"{stem}.mp4", [room] * 15)
+        assert len(os.fsencode(video.name)) == 250
+        before = set(outputs(out))
+        code = main(["analyze", str(video), "-o", str(out), "-q"])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert "name is too long for its outputs' names" in err and "Traceback" not in err
+        written[stem] = sorted(set(outputs(out)) - before)
+        assert len(written[stem]) == 6, written  # json, csv, srt, annotated video, page, track
+        names = {n.split(".", 1)[0] for n in written[stem]}
+        assert len(names) == 1 and all(len(os.fsencode(n)) <= 255 for n in written[stem])
+        told = err.split("they are written as ", 1)[1].split(".*")[0]
+        assert names == {told}
+        report_path = out / next(n for n in written[stem] if n.endswith(".json"))
+        assert json.loads(report_path.read_text())["source"]["path"] == str(video)
+    # Each video has its own names; a second run picks the same ones (its track is reused).
+    assert len({n for names in written.values() for n in names}) == 18
+    video = tmp_path / f"{stems[0]}.mp4"
+    assert main(["analyze", str(video), "-o", str(out), "-q"]) == 0
+    assert len(outputs(out)) == 18

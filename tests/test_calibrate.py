@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synthetic import track_from_motion
+from synth_support import track_from_motion
 
 from hingecheck.cli import main
 from hingecheck.config import load_config

@@ -341,7 +341,7 @@ def test_saved_session_records_every_frame_and_agrees_with_offline(tmp_path):
     offline analysis of the same set calls."""
     import subprocess
 
-    from videos import write_video
+    from video_support import write_video
 
     from hingecheck.synth import RepSpec, hinge_motion, render_frames
 

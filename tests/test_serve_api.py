@@ -158,8 +158,8 @@ def test_uploads_that_are_not_videos_are_refused_with_a_message(tmp_path, clip):
         r = c.post(f"{link}/sets", data={"csrf": token}, files={"x": ("x.txt", b"x")},
                    headers={"accept": "application/json", "x-csrf-token": token})  # fmt: skip
         assert r.status_code == 400 and "no video" in r.json()["error"]
-        # The plain form (no script) gets the page back with the message.
-        r = c.post(f"{link}/sets", data={"csrf": token},
+        # The plain form (no script; the token in its URL) gets the page back with the message.
+        r = c.post(f"{link}/sets?csrf={token}", data={"csrf": token},
                    files={"video": ("notes.mov", b"not a video", "video/quicktime")})  # fmt: skip
         assert r.status_code == 415 and 'id="upload-error"' in r.text and "notes.mov" in r.text
         s = app.state.ctx.settings
@@ -295,3 +295,18 @@ def test_a_set_whose_analysis_fails_is_marked_with_its_reason(tmp_path, clip):
         assert "uploads" not in s["text"]  # the server's paths are not shown
         assert "could not be analysed" in c.get(r.json()["url"]).text
         assert json.loads(c.get("/t/export/labels.json").text) == []
+
+
+def test_the_pages_fault_colours_come_from_the_fault_table(tmp_path):
+    from hingecheck.faults import FAULTS
+
+    app = make_app(tmp_path, start_queue=False)
+    with TestClient(app, base_url=BASE) as c:
+        assert 'href="/faults.css"' in c.get("/login").text
+        css = c.get("/faults.css")
+        assert css.headers["content-type"].startswith("text/css")
+        app_css = c.get("/static/app.css").text
+    for k in FAULTS:
+        assert f"--c-{k.key}: {k.colour};" in css.text
+        assert f'li.fault[data-type="{k.key}"]' in css.text
+        assert k.key not in app_css and k.colour not in app_css  # no hand copy left

@@ -32,6 +32,8 @@ from serve_support import (  # noqa: E402
     wait_done,
 )
 
+from hingecheck.faults import fault_kind  # noqa: E402
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
@@ -128,6 +130,11 @@ def test_lifter_uploads_from_a_phone_and_sees_the_faults(browser, server, clips)
     tab.pg.wait_for_function(
         f"Math.abs(document.getElementById('video').currentTime - {t}) < 1.0", timeout=10_000
     )
+    # Each fault is drawn in its colour from the fault table (faults.py).
+    for item in faults.all():
+        kind = fault_kind(item.get_attribute("data-type"))
+        border = item.evaluate("e => getComputedStyle(e).borderLeftColor")
+        assert border == "rgb({}, {}, {})".format(*kind.rgb), (kind.key, border)
     # Phone-first: nothing wider than the screen.
     assert tab.pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(tab, "lifter_set")
@@ -143,7 +150,9 @@ def test_trainer_disagrees_marks_a_missed_fault_and_exports_both(browser, server
     lifter = httpx.Client(base_url=srv.url, timeout=60)
     token = csrf_of(lifter.get(link).text)
     with clips["set"].open("rb") as fh:
-        r = lifter.post(f"{link}/sets", files={"video": ("set.mp4", fh, "video/mp4")},
+        # The token in the URL, as the page's own form sends it.
+        r = lifter.post(f"{link}/sets?csrf={token}",
+                        files={"video": ("set.mp4", fh, "video/mp4")},
                         data={"csrf": token}, headers={"accept": "application/json"})  # fmt: skip
     assert r.status_code == 201, r.text
     sid = r.json()["url"].rsplit("/", 1)[1]
@@ -243,7 +252,8 @@ def test_five_uploads_at_once_are_all_analysed(server, clips):
         with httpx.Client(base_url=srv.url, timeout=120) as c:
             token = csrf_of(c.get(link).text)
             with clips[f"short{i}"].open("rb") as fh:
-                r = c.post(f"{link}/sets", files={"video": (f"s{i}.mp4", fh, "video/mp4")},
+                r = c.post(f"{link}/sets?csrf={token}",
+                           files={"video": (f"s{i}.mp4", fh, "video/mp4")},
                            data={"csrf": token},
                            headers={"accept": "application/json"})  # fmt: skip
             assert r.status_code == 201, r.text
@@ -268,7 +278,8 @@ def test_a_server_killed_mid_analysis_finishes_the_set_after_a_restart(tmp_path,
         lifter = httpx.Client(base_url=srv.url, timeout=60)
         token = csrf_of(lifter.get(link).text)
         with clips["set"].open("rb") as fh:
-            r = lifter.post(f"{link}/sets", files={"video": ("set.mp4", fh, "video/mp4")},
+            r = lifter.post(f"{link}/sets?csrf={token}",
+                            files={"video": ("set.mp4", fh, "video/mp4")},
                             data={"csrf": token},
                             headers={"accept": "application/json"})  # fmt: skip
         url = r.json()["url"]

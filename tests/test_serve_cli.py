@@ -49,6 +49,8 @@ def test_bad_options_are_refused(tmp_path):
     assert r.returncode == 2 and "port number" in r.stderr
     r = serve("--public-url", "coach.example.org", "--data", str(tmp_path))
     assert r.returncode == 2 and "--public-url" in r.stderr
+    r = serve("--proxy", "proxy.lan", "--data", str(tmp_path))
+    assert r.returncode == 2 and "--proxy: must be an IP address or network" in r.stderr
 
 
 @pytest.mark.parametrize(

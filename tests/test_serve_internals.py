@@ -14,6 +14,7 @@ pytest.importorskip("starlette", reason="needs the serve extra (pip install '.[s
 from starlette.exceptions import HTTPException  # noqa: E402
 
 from hingecheck.faults import FAULT_TYPES  # noqa: E402
+from hingecheck.judge.evaluate import score_clip
 from hingecheck.outputs.registry import OUTPUTS  # noqa: E402
 from hingecheck.serve.agreement import agreement, label_for  # noqa: E402
 from hingecheck.serve.history import chart, sessions  # noqa: E402
@@ -140,7 +141,7 @@ def test_verdicts_become_labels_the_evaluation_scores(serve_data, judged_set):
     assert label["faults"]["lockout_hyperextension"] == "present"
     assert label["fault_reps"]["lockout_hyperextension"] == [len(report["reps"]) + 1]
     assert label["rep_windows"][-1] == [999.0 - 0.5, 999.0 + 0.5]
-    ag = agreement([(label_for(row, report, review), report)])
+    ag = agreement([score_clip(label_for(row, report, review), report)])
     assert ag.sets == 1 and ag.scored >= 1 and 0.0 <= ag.rate <= 1.0
 
 

@@ -7,6 +7,7 @@ import pytest
 
 pytest.importorskip("starlette")
 
+from hingecheck.judge.evaluate import score_clip
 from hingecheck.serve.agreement import agreement, label_for  # noqa: E402
 from hingecheck.serve.store import Missed, Review, SetRow  # noqa: E402
 
@@ -39,13 +40,13 @@ def test_agreement_is_split_into_present_and_absent():
     said = Review(
         verdicts={0: "agree", 2: "disagree"}, missed=[Missed(1, 1, "squat_like_knee_bend", 1.5)]
     )
-    a = agreement([(label_for(ROW, REPORT, said), REPORT)])
+    a = agreement([score_clip(label_for(ROW, REPORT, said), REPORT)])
     # Rounding: both say present. Lockout: the trainer refused it (the checker called it).
     # Squat: the trainer marked it missed. Leaning back: no one said anything, not scored.
     assert (a.agreed_present, a.agreed_absent, a.scored) == (1, 0, 3)
     refused = Review(verdicts={0: "agree", 1: "agree", 2: "disagree"})
     quiet = {**REPORT, "faults": REPORT["faults"][:2]}  # the checker did not call the lockout
-    a = agreement([(label_for(ROW, REPORT, refused), quiet)])
+    a = agreement([score_clip(label_for(ROW, REPORT, refused), quiet)])
     assert (a.agreed_present, a.agreed_absent, a.scored) == (1, 1, 2)
 
 

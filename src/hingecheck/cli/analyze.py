@@ -110,7 +110,7 @@ def summary_lines(result: Analysis) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     # The library is imported here, not at the top, so `--version` and `--help` stay fast.
     from hingecheck.config import load_config
-    from hingecheck.outputs.registry import TRACK, prepare_out_dir, write_outputs
+    from hingecheck.outputs.registry import TRACK, output_stem, prepare_out_dir, write_outputs
     from hingecheck.pipeline import analyze
     from hingecheck.video.source import check_video_path
 
@@ -123,7 +123,14 @@ def run(args: argparse.Namespace) -> int:
     check_video_path(video)
     out = prepare_out_dir(args.out if args.out else video.parent)
     progress = not args.quiet and sys.stderr.isatty()
-    cache = None if args.no_cache else TRACK.path_for(out, video.stem)
+    stem = output_stem(video, out)
+    if stem != video.stem:
+        print(
+            f"hingecheck: warning: the video's name is too long for its outputs' names in {out}: "
+            f"they are written as {stem}.*",
+            file=sys.stderr,
+        )
+    cache = None if args.no_cache else TRACK.path_for(out, stem)
     config = load_config(args.config)
     if args.pose_hz is not None:
         config = replace(config, pose=replace(config.pose, sample_hz=args.pose_hz))
@@ -140,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"hingecheck: warning: {note}", file=sys.stderr)
     if cache:
         result.outputs["track"] = cache
-    write_outputs(result, video, out, with_video=not args.no_video, progress=progress)
+    write_outputs(result, video, out, with_video=not args.no_video, progress=progress, stem=stem)
     if not args.quiet:
         print("\n".join(summary_lines(result)))
         print(f"wrote {', '.join(p.name for p in result.outputs.values())} to {out}")

@@ -58,6 +58,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "https://coach.example.org (default: as each request arrives)",
     )
     p.add_argument(
+        "--proxy",
+        type=_proxy,
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="the address (or network, e.g. 10.0.0.0/24) of a reverse proxy in front: only its "
+        "X-Forwarded-For/-Proto are believed (default: none; repeat for several)",
+    )
+    p.add_argument(
         "--https-cookies",
         action="store_true",
         help="send the trainer's session cookie over HTTPS only (behind a TLS proxy)",
@@ -73,6 +82,16 @@ def _port(text: str) -> int:
     if not 0 <= n <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {text!r}")
     return n
+
+
+def _proxy(text: str) -> str:
+    """--proxy: an IP address or network (a name would be looked up and could change)."""
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an IP address or network such as 127.0.0.1 or 10.0.0.0/24, got {text!r}"
+        ) from None
 
 
 def is_loopback(host: str) -> bool:
@@ -144,14 +163,16 @@ def run(args: argparse.Namespace) -> int:
     if ctx.store.password_hash() is None:
         print(
             f"hingecheck serve: first start: set the trainer's password at "
-            f"{url}/setup?code={ctx.setup_code}",
+            f"{url}{app.url_path_for('setup')}?code={ctx.setup_code}",
             file=say,
         )
     say.flush()
     config = uvicorn.Config(
         app,
         log_level="warning",
-        proxy_headers=True,
+        # Forwarded addresses count for the login limits: believed from the named proxies only.
+        proxy_headers=bool(args.proxy),
+        forwarded_allow_ips=args.proxy or None,
         server_header=False,
         timeout_graceful_shutdown=5,
     )

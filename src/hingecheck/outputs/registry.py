@@ -5,6 +5,8 @@ Nothing else spells an output's file name: it asks its row (`output(key).path_fo
 
 from __future__ import annotations
 
+import hashlib
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +32,36 @@ def prepare_out_dir(out: Path) -> Path:
     except OSError as exc:
         raise InputError(f"cannot write to {out}: {exc.strerror or exc}") from None
     return out
+
+
+# What writers.atomic_path adds to a name while the file is written: ".<name>.XXXXXXXX.part".
+_TEMP_EXTRA = len("." + "." + "XXXXXXXX" + ".part")
+
+
+def output_stem(video: Path, out: Path) -> str:
+    """The stem the outputs of `video` are written under in `out`: the video's own, unless a
+    name built on it (the longest suffix, while being written) would pass the file system's
+    limit; then cut to fit (on a character boundary) with a hash of the whole stem, so two
+    long names that differ only at the end keep apart, and each run picks the same one."""
+    stem = video.stem
+    try:
+        name_max = int(os.pathconf(out, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        name_max = 255
+    longest = max(len(os.fsencode(o.suffix)) for o in (*OUTPUTS, TRACK))
+    room = name_max - longest - _TEMP_EXTRA
+    raw = os.fsencode(stem)
+    if len(raw) <= room:
+        return stem
+    tag = "~" + hashlib.sha256(raw).hexdigest()[:10]
+    cut = raw[: max(room - len(tag), 1)]
+    for _ in range(3):  # drop the bytes of a character the cut went through
+        try:
+            cut.decode("utf-8")
+            break
+        except UnicodeDecodeError:
+            cut = cut[:-1]
+    return os.fsdecode(cut) + tag
 
 
 def _json(result: Analysis, video: Path, path: Path, progress: bool) -> None:
@@ -119,14 +151,21 @@ def output(key: str) -> Output:
 
 
 def write_outputs(
-    result: Analysis, video: Path, out: Path, *, with_video: bool, progress: bool
+    result: Analysis,
+    video: Path,
+    out: Path,
+    *,
+    with_video: bool,
+    progress: bool,
+    stem: str | None = None,
 ) -> dict[str, Path]:
-    """Write every output for one analysis; each file appears only once complete."""
+    """Write every output for one analysis, each as `<stem><suffix>` (default stem: the
+    video's; see output_stem); each file appears only once complete."""
     paths: dict[str, Path] = {}
     for row in OUTPUTS:
         if row.optional and not with_video:
             continue
-        path = row.path_for(out, video.stem)
+        path = row.path_for(out, stem or video.stem)
         row.write(result, video, path, progress)
         paths[row.key] = path
     result.outputs.update(paths)

@@ -4,14 +4,16 @@ the checker agreed with this trainer, scored by the project's own evaluation."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from hingecheck.faults import FAULT_TYPES
-from hingecheck.judge.evaluate import Evaluation, score_clip, tally
-from hingecheck.serve.store import Review, SetRow
+from hingecheck.judge.evaluate import ClipResult, Evaluation, score_clip, tally
+from hingecheck.serve.store import Review, SetRow, Store
 
 MISSED_WINDOW_S = 0.5  # half-width of the rep window made for a missed fault outside every rep
 
@@ -96,10 +98,56 @@ class Agreement:
         return self.agreed / self.scored if self.scored else None
 
 
-def agreement(labelled: list[tuple[dict[str, Any], dict[str, Any]]]) -> Agreement:
-    """Score (label, report) pairs with evaluate.score_clip / tally."""
-    ev = tally([score_clip(label, report) for label, report in labelled])
+def agreement(clips: list[ClipResult]) -> Agreement:
+    """Sum sets scored with evaluate.score_clip (label, report) as evaluate.tally does."""
+    ev = tally(clips)
     present = sum(s.tp for s in ev.faults.values())
     absent = sum(s.tn for s in ev.faults.values())
     scored = sum(s.tp + s.tn + s.fp + s.fn for s in ev.faults.values())
-    return Agreement(len(labelled), present + absent, scored, ev, present, absent)
+    return Agreement(len(clips), present + absent, scored, ev, present, absent)
+
+
+class AgreementCache:
+    """Each reviewed set's score against the trainer's verdicts, kept until the set, its review
+    or its report file (time, size) changes: the dashboard reads a report once per change, not
+    per visit."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # handlers run in the thread pool
+        self._scores: dict[int, tuple[Hashable, ClipResult | None]] = {}
+
+    def agreement(self, store: Store, report_path: Callable[[SetRow], Path]) -> Agreement:
+        """The checker against the trainer over every reviewed set with a readable report."""
+        clips: list[ClipResult] = []
+        scores: dict[int, tuple[Hashable, ClipResult | None]] = {}
+        for row in store.reviewed_sets():
+            review = store.review(row.id)
+            path = report_path(row)
+            try:
+                st = path.stat()
+                stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                stamp = None
+            key = (row, _review_key(review), stamp)
+            with self._lock:
+                hit = self._scores.get(row.id)
+            clip = hit[1] if hit is not None and hit[0] == key else _score(row, review, path)
+            scores[row.id] = (key, clip)
+            if clip is not None:
+                clips.append(clip)
+        with self._lock:
+            self._scores = scores  # sets no longer reviewed are forgotten
+        return agreement(clips)
+
+
+def _score(row: SetRow, review: Review, path: Path) -> ClipResult | None:
+    report = load_report(path)
+    return None if report is None else score_clip(label_for(row, report, review), report)
+
+
+def _review_key(review: Review) -> Hashable:
+    """What of a review its label depends on, as a comparable value."""
+    return (
+        tuple(sorted(review.verdicts.items())),
+        tuple((m.id, m.type, m.time_s) for m in review.missed),
+    )

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,11 +24,13 @@ from hingecheck.faults import FAULT_TYPES, FAULTS
 from hingecheck.outputs.registry import OUTPUTS
 from hingecheck.outputs.text import template_env as page_env
 from hingecheck.serve import routes_lifter, routes_review, routes_trainer
-from hingecheck.serve.app_context import Context, ctx
+from hingecheck.serve.app_context import Context
 from hingecheck.serve.engine import open_analysis_engine
 from hingecheck.serve.queue_runner import QueueRunner
 from hingecheck.serve.settings import Settings, prepare_data_dir
 from hingecheck.serve.store import Store
+from hingecheck.serve.styles import fault_css_response
+from hingecheck.serve.web import Urls, render
 
 # Pages of this app load only their own files; the analysis' review page (inline script and
 # style by design) gets its own policy where it is served.
@@ -98,14 +100,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         from starlette.responses import JSONResponse
 
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-    templates = ctx(request).templates
-    return templates.TemplateResponse(
-        request,
-        "error.html.j2",
-        {"status": exc.status_code, "message": exc.detail},
-        status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
-    )
+    data = {"status": exc.status_code, "message": exc.detail}
+    headers = getattr(exc, "headers", None)
+    return render(request, "error.html.j2", data, exc.status_code, forms=False, headers=headers)
 
 
 def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
@@ -117,7 +114,7 @@ def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
         store,
         lambda: open_analysis_engine(settings.workers, settings.ray_address),
         settings.uploads,
-        settings.results,
+        settings.set_folder,
         capacity=settings.workers or 2,
         config_path=settings.config_path,
     )
@@ -144,6 +141,7 @@ def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
         *routes_trainer.routes(),
         *routes_review.routes(),
         *routes_lifter.routes(),
+        Route("/faults.css", fault_css_response, methods=["GET"], name="fault_css"),
         Mount("/static", StaticFiles(packages=[("hingecheck.serve", "static")]), name="static"),
     ]
     middleware = [
@@ -164,4 +162,5 @@ def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
         exception_handlers={HTTPException: _http_error},
     )
     app.state.ctx = context
+    context.templates.env.globals["urls"] = Urls(app.router)
     return app

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from hingecheck.serve.agreement import AgreementCache
 from hingecheck.serve.queue_runner import QueueRunner
 from hingecheck.serve.settings import Settings
 from hingecheck.serve.store import Store
@@ -22,6 +24,9 @@ class Context:
     runner: QueueRunner
     secret: str
     setup_code: str  # asked for on first start, so only whoever sees the terminal sets it
+    # Password checks of unknown browsers, one at a time once logins are being delayed.
+    login_gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+    agreement: AgreementCache = field(default_factory=AgreementCache)
 
 
 def ctx(request: Request) -> Context:

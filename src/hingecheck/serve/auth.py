@@ -53,8 +53,14 @@ class Limits:
     session_idle_s: int = 8 * 3600  # the cookie's max age, renewed on each visit
     session_max_s: int = 7 * 86400  # a login is never good for longer than this
     login_window_s: int = 15 * 60
-    login_per_ip: int = 5
-    login_total: int = 30  # from anywhere: a slow spread-out guesser is capped too
+    login_per_ip: int = 5  # then that address is refused until the window has passed
+    login_per_device: int = 5  # the same for a browser the trainer has logged in from
+    # From every address together: past this, attempts are delayed (never refused, so the
+    # trainer can't be locked out); the delay doubles with each further `login_total`.
+    login_total: int = 30
+    login_delay_s: float = 2.0
+    login_delay_max_s: float = 30.0
+    device_max_s: int = 365 * 86400  # how long a browser is remembered as the trainer's
 
 
 def csrf_token(request: Request) -> str:
@@ -110,16 +116,6 @@ def log_in(request: Request, store: Store) -> None:
 
 
 def client_ip(request: Request) -> str:
+    """The client's address: the socket's peer, or what a proxy named with `serve --proxy`
+    forwarded (uvicorn applies forwarded headers from those addresses only)."""
     return request.client.host if request.client else "unknown"
-
-
-def login_wait(store: Store, ip: str, limits: Limits) -> int:
-    """Seconds this address must wait before the next login attempt (0: may try now)."""
-    now = time.time()
-    since = now - limits.login_window_s
-    waits = []
-    for who, cap in ((ip, limits.login_per_ip), (None, limits.login_total)):
-        n, first = store.login_failures(since, who)
-        if n >= cap:
-            waits.append(int(first + limits.login_window_s - now) + 1)
-    return max(waits, default=0)

@@ -28,12 +28,12 @@ class QueueRunner:
         store: Store,
         open_engine: Callable[[], Engine],
         uploads: Path,
-        results: Path,
+        set_folder: Callable[[str], Path],
         capacity: int = 2,
         config_path: Path | None = None,
     ) -> None:
         self.store, self._open_engine = store, open_engine
-        self.uploads, self.results = uploads, results
+        self.uploads, self.set_folder = uploads, set_folder
         self.capacity = max(1, capacity)
         self.config_path = config_path
         self._wake = threading.Event()
@@ -71,7 +71,7 @@ class QueueRunner:
     def job_for(self, row: SetRow) -> SetJob:
         return SetJob(
             video=self.uploads / row.stored_name,
-            out_dir=self.results / row.public_id,
+            out_dir=self.set_folder(row.public_id),
             exercise=row.exercise,
             lifter=str(row.client_id),
             date=None,

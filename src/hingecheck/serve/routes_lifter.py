@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -17,8 +16,8 @@ from starlette.routing import Route
 from hingecheck.config import EXERCISES
 from hingecheck.errors import InputError
 from hingecheck.serve.app_context import ctx
-from hingecheck.serve.auth import lifter_csrf, lifter_csrf_ok
-from hingecheck.serve.store import Client, SetRow
+from hingecheck.serve.auth import lifter_csrf_ok
+from hingecheck.serve.store import Client
 from hingecheck.serve.uploads import (
     UploadError,
     check_video,
@@ -27,36 +26,24 @@ from hingecheck.serve.uploads import (
     video_types,
 )
 from hingecheck.serve.views import has_video, report_of, set_file, set_view, status
+from hingecheck.serve.web import lifter_of, render, set_or_404, urls
 
 MAX_NOTE = 1000
 
 
 def routes() -> list[Route]:
     return [
-        Route("/c/{token}", home, methods=["GET"]),
-        Route("/c/{token}/sets", upload, methods=["POST"]),
-        Route("/c/{token}/sets/{sid}", set_page, methods=["GET"]),
-        Route("/c/{token}/sets/{sid}/status.json", set_status, methods=["GET"]),
-        Route("/c/{token}/sets/{sid}/files/{name}", set_files, methods=["GET"]),
+        Route("/c/{token}", home, methods=["GET"], name="lifter_home"),
+        Route("/c/{token}/sets", upload, methods=["POST"], name="lifter_upload"),
+        Route("/c/{token}/sets/{sid}", set_page, methods=["GET"], name="lifter_set"),
+        Route(
+            "/c/{token}/sets/{sid}/status.json",
+            set_status,
+            methods=["GET"],
+            name="lifter_status",
+        ),
+        Route("/c/{token}/sets/{sid}/files/{name}", set_files, methods=["GET"], name="lifter_file"),
     ]
-
-
-def _client(request: Request) -> Client:
-    client = ctx(request).store.client_by_token(request.path_params["token"])
-    if client is None:
-        raise HTTPException(404, "this link is not (or no longer) valid: ask your trainer")
-    return client
-
-
-def _set(request: Request, client: Client) -> SetRow:
-    row = ctx(request).store.get_set(request.path_params["sid"], client_id=client.id)
-    if row is None:
-        raise HTTPException(404, "no such set")
-    return row
-
-
-def _page(request: Request, name: str, data: dict[str, Any], code: int = 200) -> Response:
-    return ctx(request).templates.TemplateResponse(request, name, data, status_code=code)
 
 
 def _home_data(request: Request, client: Client, error: str = "") -> dict[str, Any]:
@@ -64,8 +51,6 @@ def _home_data(request: Request, client: Client, error: str = "") -> dict[str, A
     rows = c.store.sets(client_id=client.id, limit=200)
     return {
         "client": client,
-        "base": f"/c/{client.token}",
-        "csrf": lifter_csrf(c.secret, client.token),
         "sets": rows,
         "exercises": EXERCISES,
         "max_mb": c.settings.max_upload_bytes // 1_000_000,
@@ -73,41 +58,41 @@ def _home_data(request: Request, client: Client, error: str = "") -> dict[str, A
     }
 
 
-async def home(request: Request) -> Response:
-    client = _client(request)
-    return _page(request, "lifter_home.html.j2", _home_data(request, client))
+def home(request: Request) -> Response:
+    client = lifter_of(request)
+    return render(request, "lifter_home.html.j2", _home_data(request, client))
 
 
 async def upload(request: Request) -> Response:
     """Store the upload under a generated name, check it is a video, then queue it."""
     c = ctx(request)
-    client = _client(request)
+    client = await run_in_threadpool(lifter_of, request)
     wants_json = "application/json" in request.headers.get("accept", "")
 
-    def refuse(message: str, code: int) -> Response:
+    async def refuse(message: str, code: int) -> Response:
         if wants_json:
             return JSONResponse({"error": message}, status_code=code)
-        return _page(request, "lifter_home.html.j2", _home_data(request, client, message), code)
+        data = await run_in_threadpool(_home_data, request, client, message)
+        return render(request, "lifter_home.html.j2", data, code)
 
-    sent = request.headers.get("x-csrf-token")
-    if sent is not None and not lifter_csrf_ok(c.secret, client.token, sent):
-        return refuse("the page has expired: reload it and upload again", 403)
+    # The token comes in a header (the page's script) or the form's URL (no script), so it is
+    # checked before a byte of the body is read, let alone stored.
+    sent = request.headers.get("x-csrf-token") or request.query_params.get("csrf")
+    if not lifter_csrf_ok(c.secret, client.token, sent):
+        return await refuse("the page has expired: reload it and upload again", 403)
     public_id = new_public_id()
     try:
         up = await receive_upload(
             request, c.settings.incoming, c.settings.uploads, c.settings.max_upload_bytes, public_id
         )
     except UploadError as exc:
-        return refuse(str(exc), exc.status)
+        return await refuse(str(exc), exc.status)
     assert up.path is not None
-    if sent is None and not lifter_csrf_ok(c.secret, client.token, up.fields.get("csrf")):
-        up.path.unlink(missing_ok=True)
-        return refuse("the page has expired: reload it and upload again", 403)
     exercise = up.fields.get("exercise", "") or None
     note = up.fields.get("note", "").strip()[:MAX_NOTE]
     if exercise is not None and exercise not in EXERCISES:
         up.path.unlink(missing_ok=True)
-        return refuse("unknown exercise: pick one from the list", 400)
+        return await refuse("unknown exercise: pick one from the list", 400)
     try:
         duration = await run_in_threadpool(check_video, up.path)
     except InputError as exc:
@@ -118,42 +103,40 @@ async def upload(request: Request) -> Response:
         message = str(exc).replace(str(up.path), name)
         if "is not a readable video" in message:
             message = f"{name} is not a readable video: record or pick a video ({video_types()})"
-        return refuse(message, 415)
-    row = c.store.add_set(
-        public_id, client.id, up.path.name, up.original_name, up.size, duration, exercise, note
-    )
+        return await refuse(message, 415)
+    row = await run_in_threadpool(
+        c.store.add_set,
+        public_id, client.id, up.path.name, up.original_name, up.size, duration, exercise, note,
+    )  # fmt: skip
     c.runner.wake()
-    url = f"/c/{client.token}/sets/{row.public_id}"
+    url = urls(request).lifter_set(client.token, row.public_id)
     if wants_json:
         return JSONResponse({"set": row.public_id, "url": url}, status_code=201)
     return RedirectResponse(url, status_code=303)
 
 
-async def set_page(request: Request) -> Response:
+def set_page(request: Request) -> Response:
     c = ctx(request)
-    client = _client(request)
-    row = _set(request, client)
+    client = lifter_of(request)
+    row = set_or_404(request, client)
     report = report_of(c.settings, row)
     data = {
         "client": client,
-        "base": f"/c/{client.token}",
         "row": row,
         "view": set_view(row, report),
         "status": status(c.store, row),
-        "files": f"/c/{client.token}/sets/{row.public_id}/files/{row.stem}",
-        "has_video": report is not None and
-        has_video(c.settings, row),
-    }  # fmt: skip
-    return _page(request, "lifter_set.html.j2", data)
+        "has_video": report is not None and has_video(c.settings, row),
+    }
+    return render(request, "lifter_set.html.j2", data)
 
 
-async def set_status(request: Request) -> Response:
-    client = _client(request)
-    row = _set(request, client)
+def set_status(request: Request) -> Response:
+    client = lifter_of(request)
+    row = set_or_404(request, client)
     return JSONResponse(status(ctx(request).store, row))
 
 
-async def set_files(request: Request) -> Response:
-    client = _client(request)
-    row = _set(request, client)
+def set_files(request: Request) -> Response:
+    client = lifter_of(request)
+    row = set_or_404(request, client)
     return set_file(ctx(request).settings, row, request.path_params["name"])

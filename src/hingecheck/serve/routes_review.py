@@ -13,41 +13,39 @@ from starlette.routing import Route
 from hingecheck.faults import FAULT_TYPES
 from hingecheck.records import Report
 from hingecheck.serve.app_context import ctx
-from hingecheck.serve.routes_trainer import page, trainer_only
 from hingecheck.serve.store import VERDICTS, SetRow
 from hingecheck.serve.views import report_of, set_file, set_view, status
+from hingecheck.serve.web import render, set_or_404, trainer_only, urls
 
 MAX_REPLY = 4000
 
 
 def routes() -> list[Route]:
     return [
-        Route("/t/sets/{sid}", set_page, methods=["GET"]),
-        Route("/t/sets/{sid}/status.json", set_status, methods=["GET"]),
-        Route("/t/sets/{sid}/files/{name}", set_files, methods=["GET"]),
-        Route("/t/sets/{sid}/verdict", verdict, methods=["POST"]),
-        Route("/t/sets/{sid}/missed", add_missed, methods=["POST"]),
-        Route("/t/sets/{sid}/missed/{mid:int}/delete", remove_missed, methods=["POST"]),
-        Route("/t/sets/{sid}/reply", reply, methods=["POST"]),
-        Route("/t/sets/{sid}/retry", retry, methods=["POST"]),
+        Route("/t/sets/{sid}", set_page, methods=["GET"], name="review_set"),
+        Route("/t/sets/{sid}/status.json", set_status, methods=["GET"], name="review_status"),
+        Route("/t/sets/{sid}/files/{name}", set_files, methods=["GET"], name="review_file"),
+        Route("/t/sets/{sid}/verdict", verdict, methods=["POST"], name="verdict"),
+        Route("/t/sets/{sid}/missed", add_missed, methods=["POST"], name="add_missed"),
+        Route(
+            "/t/sets/{sid}/missed/{mid:int}/delete",
+            remove_missed,
+            methods=["POST"],
+            name="remove_missed",
+        ),
+        Route("/t/sets/{sid}/reply", reply, methods=["POST"], name="reply"),
+        Route("/t/sets/{sid}/retry", retry, methods=["POST"], name="retry"),
     ]
 
 
-def _set(request: Request) -> SetRow:
-    row = ctx(request).store.get_set(request.path_params["sid"])
-    if row is None:
-        raise HTTPException(404, "no such set")
-    return row
-
-
-def _back(row: SetRow, anchor: str = "") -> Response:
-    return RedirectResponse(f"/t/sets/{row.public_id}{anchor}", 303)
+def _back(request: Request, row: SetRow, anchor: str = "") -> Response:
+    return RedirectResponse(urls(request).set_page(row.public_id) + anchor, 303)
 
 
 @trainer_only
-async def set_page(request: Request) -> Response:
+def set_page(request: Request) -> Response:
     c = ctx(request)
-    row = _set(request)
+    row = set_or_404(request)
     c.store.mark_seen(row.id)
     report = report_of(c.settings, row)
     client = c.store.client(row.client_id)
@@ -57,25 +55,24 @@ async def set_page(request: Request) -> Response:
         "view": set_view(row, report),
         "status": status(c.store, row),
         "review": c.store.review(row.id),
-        "files": f"/t/sets/{row.public_id}/files/{row.stem}",
         "has_report": report is not None,
         "duration": Report.from_dict(report).source.duration_s if report else row.video_s,
     }
-    return page(request, "review_set.html.j2", data)
+    return render(request, "review_set.html.j2", data)
 
 
 @trainer_only
-async def set_status(request: Request) -> Response:
-    return JSONResponse(status(ctx(request).store, _set(request)))
+def set_status(request: Request) -> Response:
+    return JSONResponse(status(ctx(request).store, set_or_404(request)))
 
 
 @trainer_only
-async def set_files(request: Request) -> Response:
-    return set_file(ctx(request).settings, _set(request), request.path_params["name"])
+def set_files(request: Request) -> Response:
+    return set_file(ctx(request).settings, set_or_404(request), request.path_params["name"])
 
 
 def _done(request: Request) -> tuple[SetRow, Report]:
-    row = _set(request)
+    row = set_or_404(request)
     report = report_of(ctx(request).settings, row)
     if report is None:
         raise HTTPException(409, "the set has no analysis to review yet")
@@ -83,7 +80,7 @@ def _done(request: Request) -> tuple[SetRow, Report]:
 
 
 @trainer_only
-async def verdict(request: Request) -> Response:
+def verdict(request: Request) -> Response:
     row, report = _done(request)
     form = request.state.form
     try:
@@ -96,11 +93,11 @@ async def verdict(request: Request) -> Response:
     if value not in (*VERDICTS, "clear"):
         raise HTTPException(400, "a verdict is agree or disagree")
     ctx(request).store.set_verdict(row.id, index, None if value == "clear" else value)
-    return _back(row, f"#fault-{index}")
+    return _back(request, row, f"#fault-{index}")
 
 
 @trainer_only
-async def add_missed(request: Request) -> Response:
+def add_missed(request: Request) -> Response:
     row, report = _done(request)
     form = request.state.form
     ftype = str(form.get("type", ""))
@@ -114,28 +111,28 @@ async def add_missed(request: Request) -> Response:
     if not (math.isfinite(t) and 0.0 <= t <= duration + 0.5):
         raise HTTPException(400, f"the moment must be a time in the video (0 to {duration:.1f} s)")
     ctx(request).store.add_missed(row.id, ftype, round(t, 2))
-    return _back(row, "#missed")
+    return _back(request, row, "#missed")
 
 
 @trainer_only
-async def remove_missed(request: Request) -> Response:
-    row = _set(request)
+def remove_missed(request: Request) -> Response:
+    row = set_or_404(request)
     ctx(request).store.remove_missed(row.id, request.path_params["mid"])
-    return _back(row, "#missed")
+    return _back(request, row, "#missed")
 
 
 @trainer_only
-async def reply(request: Request) -> Response:
-    row = _set(request)
+def reply(request: Request) -> Response:
+    row = set_or_404(request)
     text = str(request.state.form.get("reply", "")).strip()[:MAX_REPLY]
     ctx(request).store.set_reply(row.id, text)
-    return _back(row, "#reply")
+    return _back(request, row, "#reply")
 
 
 @trainer_only
-async def retry(request: Request) -> Response:
+def retry(request: Request) -> Response:
     c = ctx(request)
-    row = _set(request)
+    row = set_or_404(request)
     c.store.retry(row.id)
     c.runner.wake()
-    return _back(row)
+    return _back(request, row)

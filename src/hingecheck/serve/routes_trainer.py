@@ -2,79 +2,49 @@
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import json
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from hingecheck.outputs.text import counted
-from hingecheck.serve.agreement import Agreement, agreement, label_for, load_report
+from hingecheck.serve import throttle
+from hingecheck.serve.agreement import label_for
 from hingecheck.serve.app_context import Context, ctx
 from hingecheck.serve.auth import (
     MIN_PASSWORD,
     check_password,
     client_ip,
     csrf_ok,
-    csrf_token,
     hash_password,
-    is_trainer,
     log_in,
-    login_wait,
     password_problem,
 )
 from hingecheck.serve.history import chart, sessions
 from hingecheck.serve.store import Client
-from hingecheck.serve.views import result_file
+from hingecheck.serve.views import report_of
+from hingecheck.serve.web import client_or_404, render, trainer_only, urls
 
 MAX_NAME = 80
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def routes() -> list[Route]:
     return [
-        Route("/", dashboard, methods=["GET"]),
-        Route("/setup", setup, methods=["GET", "POST"]),
-        Route("/login", login, methods=["GET", "POST"]),
-        Route("/logout", logout, methods=["POST"]),
-        Route("/t/clients", add_client, methods=["POST"]),
-        Route("/t/clients/{cid:int}", client_page, methods=["GET"]),
-        Route("/t/clients/{cid:int}/qr.svg", client_qr, methods=["GET"]),
-        Route("/t/clients/{cid:int}/link", new_link, methods=["POST"]),
-        Route("/t/export/labels.json", export_labels, methods=["GET"]),
+        Route("/", dashboard, methods=["GET"], name="dashboard"),
+        Route("/setup", setup, methods=["GET", "POST"], name="setup"),
+        Route("/login", login, methods=["GET", "POST"], name="login"),
+        Route("/logout", logout, methods=["POST"], name="logout"),
+        Route("/t/clients", add_client, methods=["POST"], name="add_client"),
+        Route("/t/clients/{cid:int}", client_page, methods=["GET"], name="client_page"),
+        Route("/t/clients/{cid:int}/qr.svg", client_qr, methods=["GET"], name="client_qr"),
+        Route("/t/clients/{cid:int}/link", new_link, methods=["POST"], name="new_link"),
+        Route("/t/export/labels.json", export_labels, methods=["GET"], name="export_labels"),
     ]
-
-
-def page(request: Request, name: str, data: dict[str, Any], code: int = 200) -> Response:
-    """A trainer page (the session's CSRF token in every form)."""
-    data = {"csrf": csrf_token(request), **data}
-    return ctx(request).templates.TemplateResponse(request, name, data, status_code=code)
-
-
-def trainer_only(handler: Handler) -> Handler:
-    """The trainer's session is required; a POST must also carry the session's CSRF token
-    (its form is then on request.state.form)."""
-
-    @functools.wraps(handler)
-    async def wrapped(request: Request) -> Response:
-        c = ctx(request)
-        if not is_trainer(request, c.store, c.settings.limits):
-            if request.method == "GET" and not request.url.path.endswith((".json", ".svg")):
-                return RedirectResponse("/setup" if _first_start(c) else "/login", 303)
-            raise HTTPException(403, "log in as the trainer first")
-        if request.method == "POST":
-            form = await request.form(max_files=0, max_fields=20)
-            if not csrf_ok(request, str(form.get("csrf", ""))):
-                raise HTTPException(403, "the form has expired: go back, reload and try again")
-            request.state.form = form
-        return await handler(request)
-
-    return wrapped
 
 
 def _first_start(c: Context) -> bool:
@@ -84,11 +54,11 @@ def _first_start(c: Context) -> bool:
 async def setup(request: Request) -> Response:
     """First start: the trainer sets the password (with the code the server printed)."""
     c = ctx(request)
-    if not _first_start(c):
-        return RedirectResponse("/login", 303)
+    if not await run_in_threadpool(_first_start, c):
+        return RedirectResponse(urls(request).login(), 303)
     code = request.query_params.get("code", "")
     if request.method == "GET":
-        return page(request, "setup.html.j2", {"code": code, "error": "", "min": MIN_PASSWORD})
+        return render(request, "setup.html.j2", {"code": code, "error": "", "min": MIN_PASSWORD})
     form = await request.form(max_files=0, max_fields=10)
     code = str(form.get("code", ""))
     error = ""
@@ -100,55 +70,84 @@ async def setup(request: Request) -> Response:
         error = password_problem(str(form.get("password", "")), str(form.get("confirm", "")))
     if error:
         data = {"code": code, "error": error, "min": MIN_PASSWORD}
-        return page(request, "setup.html.j2", data, 400)
-    if not c.store.set_password_hash(hash_password(str(form["password"])), first=True):
-        return RedirectResponse("/login", 303)
-    log_in(request, c.store)
-    return RedirectResponse("/", 303)
+        return render(request, "setup.html.j2", data, 400)
+    if not await run_in_threadpool(_set_first_password, c, str(form["password"])):
+        return RedirectResponse(urls(request).login(), 303)
+    return await run_in_threadpool(_logged_in, request, c)
+
+
+def _set_first_password(c: Context, password: str) -> bool:
+    """Store the first password's hash (False if another request set one first)."""
+    return c.store.set_password_hash(hash_password(password), first=True)
 
 
 async def login(request: Request) -> Response:
     c = ctx(request)
-    if _first_start(c):
-        return RedirectResponse("/setup", 303)
+    if await run_in_threadpool(_first_start, c):
+        return RedirectResponse(urls(request).setup(), 303)
     if request.method == "GET":
-        return page(request, "login.html.j2", {"error": ""})
-    ip = client_ip(request)
-    wait = login_wait(c.store, ip, c.settings.limits)
-    if wait:
-        minutes = max(1, round(wait / 60))
-        msg = f"too many failed attempts: try again in about {counted(minutes, 'minute')}"
-        return page(request, "login.html.j2", {"error": msg}, 429)
+        return render(request, "login.html.j2", {"error": ""})
+    limits = c.settings.limits
+    device = throttle.device_of(request, c.secret, limits)
+    key = throttle.failure_key(client_ip(request), device)
+    if refused := await run_in_threadpool(_too_many, request, c, key):
+        return refused
     form = await request.form(max_files=0, max_fields=10)
     if not csrf_ok(request, str(form.get("csrf", ""))):
-        return page(request, "login.html.j2", {"error": "the form has expired: try again"}, 403)
-    if not check_password(c.store.password_hash(), str(form.get("password", ""))):
-        c.store.record_login_failure(ip)
-        return page(request, "login.html.j2", {"error": "wrong password"}, 401)
-    c.store.clear_login_failures(ip)
+        return render(request, "login.html.j2", {"error": "the form has expired: try again"}, 403)
+    password = str(form.get("password", ""))
+    if device is not None:  # the trainer's own browser: never delayed by others' failures
+        ok = await run_in_threadpool(_attempt, c, key, password)
+    else:
+        async with c.login_gate:
+            # Attempts sent at once are counted one by one.
+            if refused := await run_in_threadpool(_too_many, request, c, key):
+                return refused
+            await asyncio.sleep(await run_in_threadpool(throttle.delay_s, c.store, limits))
+            ok = await run_in_threadpool(_attempt, c, key, password)
+    if not ok:
+        return render(request, "login.html.j2", {"error": "wrong password"}, 401)
+    return await run_in_threadpool(_logged_in, request, c, device)
+
+
+def _attempt(c: Context, key: str, password: str) -> bool:
+    """Check the password and count a failure (argon2 takes a while: not on the event loop)."""
+    ok = check_password(c.store.password_hash(), password)
+    if ok:
+        c.store.clear_login_failures(key)
+    else:
+        c.store.record_login_failure(key)
+    return bool(ok)
+
+
+def _too_many(request: Request, c: Context, key: str) -> Response | None:
+    """The refusal when `key` (an address, or the trainer's device) has failed too often."""
+    wait = throttle.refusal_s(c.store, key, c.settings.limits)
+    if not wait:
+        return None
+    minutes = max(1, round(wait / 60))
+    msg = f"too many failed attempts: try again in about {counted(minutes, 'minute')}"
+    return render(request, "login.html.j2", {"error": msg}, 429)
+
+
+def _logged_in(request: Request, c: Context, device: str | None = None) -> Response:
+    """Start the session and remember this browser as the trainer's (its device cookie)."""
     log_in(request, c.store)
-    return RedirectResponse("/", 303)
+    response = RedirectResponse(urls(request).dashboard(), 303)
+    s = c.settings
+    throttle.remember_device(response, c.secret, s.limits, s.https_cookies, device)
+    return response
 
 
 @trainer_only
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     ctx(request).store.end_sessions()
     request.session.clear()
-    return RedirectResponse("/login", 303)
-
-
-def trainer_agreement(c: Context) -> Agreement:
-    """The checker against this trainer's verdicts, over every reviewed set."""
-    pairs = []
-    for row in c.store.reviewed_sets():
-        report = load_report(result_file(c.settings, row, "json"))
-        if report is not None:
-            pairs.append((label_for(row, report, c.store.review(row.id)), report))
-    return agreement(pairs)
+    return RedirectResponse(urls(request).login(), 303)
 
 
 @trainer_only
-async def dashboard(request: Request) -> Response:
+def dashboard(request: Request) -> Response:
     c = ctx(request)
     rows = c.store.sets(limit=1000)
     clients = c.store.clients()
@@ -171,44 +170,36 @@ async def dashboard(request: Request) -> Response:
         "waiting": [r for r in rows if r.state == "done" and r.reviewed is None][:50],
         "busy": [r for r in rows if r.state in ("queued", "running")],
         "failed": [r for r in rows if r.state == "failed"][:20],
-        "agreement": trainer_agreement(c),
+        "agreement": c.agreement.agreement(c.store, lambda r: c.settings.result_path(r, "json")),
     }
-    return page(request, "dashboard.html.j2", data)
-
-
-def _client_or_404(request: Request) -> Client:
-    client = ctx(request).store.client(request.path_params["cid"])
-    if client is None:
-        raise HTTPException(404, "no such client")
-    return client
+    return render(request, "dashboard.html.j2", data)
 
 
 def lifter_link(request: Request, client: Client) -> str:
     """The absolute private link (from --public-url, else as this request reached us)."""
     base = ctx(request).settings.public_url or str(request.base_url)
-    return f"{base.rstrip('/')}/c/{client.token}"
+    return base.rstrip("/") + urls(request).lifter(client.token)
 
 
 @trainer_only
-async def add_client(request: Request) -> Response:
+def add_client(request: Request) -> Response:
     name = " ".join(str(request.state.form.get("name", "")).split())[:MAX_NAME]
     if not name:
         raise HTTPException(400, "give the client a name")
     client = ctx(request).store.add_client(name)
-    return RedirectResponse(f"/t/clients/{client.id}", 303)
+    return RedirectResponse(urls(request).client(client.id), 303)
 
 
 @trainer_only
-async def client_page(request: Request) -> Response:
+def client_page(request: Request) -> Response:
     c = ctx(request)
-    client = _client_or_404(request)
+    client = client_or_404(request)
     rows = c.store.sets(client_id=client.id)
     reports = []
     for r in rows:
-        if r.state == "done":
-            rep = load_report(result_file(c.settings, r, "json"))
-            if rep is not None:
-                reports.append((r.uploaded, rep))
+        rep = report_of(c.settings, r)  # None until the set is done
+        if rep is not None:
+            reports.append((r.uploaded, rep))
     days = sessions(reports)
     data = {
         "client": client,
@@ -217,33 +208,33 @@ async def client_page(request: Request) -> Response:
         "days": days,
         "chart": chart(days) if days else None,
     }
-    return page(request, "client.html.j2", data)
+    return render(request, "client.html.j2", data)
 
 
 @trainer_only
-async def client_qr(request: Request) -> Response:
+def client_qr(request: Request) -> Response:
     import qrcode
     import qrcode.image.svg
 
-    client = _client_or_404(request)
+    client = client_or_404(request)
     img = qrcode.make(lifter_link(request, client), image_factory=qrcode.image.svg.SvgPathImage)
     return Response(img.to_string(encoding="unicode"), media_type="image/svg+xml")
 
 
 @trainer_only
-async def new_link(request: Request) -> Response:
-    client = _client_or_404(request)
+def new_link(request: Request) -> Response:
+    client = client_or_404(request)
     ctx(request).store.new_token(client.id)
-    return RedirectResponse(f"/t/clients/{client.id}", 303)
+    return RedirectResponse(urls(request).client(client.id), 303)
 
 
 @trainer_only
-async def export_labels(request: Request) -> Response:
+def export_labels(request: Request) -> Response:
     """Every reviewed set as a label; `hingecheck evaluate DATA/uploads --labels FILE` reads it."""
     c = ctx(request)
     labels = []
     for row in c.store.reviewed_sets():
-        report = load_report(result_file(c.settings, row, "json"))
+        report = report_of(c.settings, row)
         if report is not None:
             labels.append(label_for(row, report, c.store.review(row.id)))
     body = json.dumps(labels, indent=1, ensure_ascii=False) + "\n"

@@ -6,9 +6,13 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hingecheck.errors import InputError
 from hingecheck.serve.auth import Limits
+
+if TYPE_CHECKING:
+    from hingecheck.serve.store import SetRow
 
 MB = 1_000_000
 
@@ -46,6 +50,16 @@ class Settings:
     def results(self) -> Path:
         """Each set's outputs (report, review page, annotated video) in a folder of its own."""
         return self.data / "results"
+
+    def set_folder(self, public_id: str) -> Path:
+        """Where the analysis of the set `public_id` writes its outputs."""
+        return self.results / public_id
+
+    def result_path(self, row: SetRow, key: str) -> Path:
+        """One output of the set, by its key in outputs.registry ("json": the report)."""
+        from hingecheck.outputs.registry import output
+
+        return output(key).path_for(self.set_folder(row.public_id), row.stem)
 
     @property
     def incoming(self) -> Path:

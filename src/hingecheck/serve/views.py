@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from hingecheck.faults import FAULT_TYPES, label, lift_name
 from hingecheck.outputs.registry import OUTPUTS, output
@@ -23,7 +23,7 @@ REVIEW_CSP = (
     "script-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
 # Which of a set's outputs may be fetched, by suffix after the set's generated stem: all of them.
-_SERVED = {o.suffix: o.media for o in OUTPUTS}
+_SERVED = {o.suffix: (o.key, o.media) for o in OUTPUTS}
 DEFAULT_SPEED = 2.0  # analysis seconds per second of video before this server has measured it
 
 
@@ -31,16 +31,12 @@ def report_of(settings: Settings, row: SetRow) -> dict[str, Any] | None:
     """The set's report JSON once the analysis wrote it."""
     if row.state != "done":
         return None
-    return load_report(result_file(settings, row, "json"))
-
-
-def result_file(settings: Settings, row: SetRow, key: str) -> Path:
-    """Where the set's output `key` (a row of outputs.registry) is written."""
-    return output(key).path_for(settings.results / row.public_id, row.stem)
+    return load_report(settings.result_path(row, "json"))
 
 
 def has_video(settings: Settings, row: SetRow) -> bool:
-    return result_file(settings, row, "video").is_file()
+    """Whether the set's annotated video was written."""
+    return settings.result_path(row, "video").is_file()
 
 
 def set_view(row: SetRow, report: dict[str, Any] | None) -> dict[str, Any]:
@@ -106,14 +102,16 @@ def status(store: Store, row: SetRow) -> dict[str, Any]:
     return out
 
 
-def set_file(settings: Settings, row: SetRow, name: str) -> FileResponse:
+def set_file(settings: Settings, row: SetRow, name: str) -> Response:
     """One of the set's outputs, if `name` is one of them (the caller has authorised the set).
 
     Only `<stem><suffix>` for the listed suffixes: no other name, and no path, is served."""
-    for suffix, media in _SERVED.items():
+    for suffix, (key, media) in _SERVED.items():
         if name == f"{row.stem}{suffix}":
-            path = settings.results / row.public_id / name
+            path = settings.result_path(row, key)
             if row.state == "done" and path.is_file():
+                if suffix == output("json").suffix:
+                    return _public_report(row, path)
                 page = suffix == output("html").suffix
                 headers = {"content-security-policy": REVIEW_CSP} if page else {}
                 return FileResponse(path, media_type=media, headers=headers)
@@ -121,6 +119,13 @@ def set_file(settings: Settings, row: SetRow, name: str) -> FileResponse:
     raise HTTPException(404, "no such file")
 
 
-def safe_name(name: str) -> str:
-    """A user's file name as shown (the path never is)."""
-    return Path(name).name
+def _public_report(row: SetRow, path: Path) -> Response:
+    """The report as served: its source names the lifter's own file, not where this server
+    keeps it (the analysis read `uploads/<id>` under the data folder)."""
+    report = load_report(path)
+    if report is None:
+        raise HTTPException(404, "no such file")
+    source = report.get("source")
+    if isinstance(source, dict) and "path" in source:
+        source["path"] = row.original_name or Path(str(source["path"])).name
+    return JSONResponse(report)
