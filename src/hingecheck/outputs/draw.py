@@ -18,6 +18,7 @@ import numpy as np
 from hingecheck.faults import fault_kind
 from hingecheck.outputs import glyphs
 from hingecheck.outputs.layout import Box
+from hingecheck.outputs.text import degrees
 
 SHIFT = 4  # fixed-point bits for cv2 coordinates
 ONE = 1 << SHIFT
@@ -120,19 +121,26 @@ def polyline_runs(
 
 
 def angle_text(name: str, deg: float) -> str:
-    """'hip 97°': whole degrees, and never '-0°' for a reading that rounds to zero."""
-    v = int(round(float(deg)))
-    return f"{name} {v if v else 0}°"
+    """'hip 97°' (text.degrees: never '-0°')."""
+    return f"{name} {degrees(deg)}"
 
 
 def label_size(text: str, st: Style) -> tuple[int, int]:
-    """The box an angle label needs (its dark rim included)."""
-    return glyphs.text_size(text, st.text_px, glyphs.rim_width(st.text_px))
+    """The box an angle label needs: its text on a plate a little wider."""
+    w, h = glyphs.text_size(text, st.text_px)
+    return w + 2 * _plate_pad(st), h
+
+
+def _plate_pad(st: Style) -> int:
+    return max(2, st.text_px // 5)
 
 
 def angle_label(img: np.ndarray, text: str, box: Box, st: Style) -> None:
-    """An angle label in the box layout.place_label chose (white with a dark rim)."""
-    glyphs.draw_text(img, text, int(round(box[0])), int(round(box[1])), st.text_px, WHITE, True)
+    """An angle label in the box layout.place_label chose: white on a dark translucent plate,
+    which reads over any background and leaves the ring of the '°' open."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    shade(img, x0, y0, x1, y1, PANEL, 0.55)
+    glyphs.draw_text(img, text, x0 + _plate_pad(st), y0, st.text_px, WHITE)
 
 
 def vertical_ref(img: np.ndarray, base: np.ndarray, length: float, st: Style) -> None:

@@ -19,7 +19,6 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 Color = tuple[int, int, int]
-BLACK: Color = (0, 0, 0)
 _FONT_FILE = "DejaVuSans-Bold.ttf"
 
 
@@ -43,17 +42,12 @@ def font(px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), px)
 
 
-def rim_width(px: int) -> int:
-    """The dark rim around outlined text: enough to read white text over a white shirt."""
-    return max(1, round(px / 9))
-
-
-def text_size(text: str, px: int, rim: int = 0) -> tuple[int, int]:
-    """(width, height) in pixels of `text` drawn at `px`, rim included. The height is the
-    font's line height, the same for every string, so labels of one size line up."""
+def text_size(text: str, px: int) -> tuple[int, int]:
+    """(width, height) in pixels of `text` drawn at `px`. The height is the font's line
+    height, the same for every string, so labels of one size line up."""
     f = font(px)
     ascent, descent = f.getmetrics()
-    return int(np.ceil(f.getlength(text))) + 2 * rim, ascent + descent + 2 * rim
+    return int(np.ceil(f.getlength(text))), ascent + descent
 
 
 @dataclass(frozen=True)
@@ -70,13 +64,11 @@ class Sprite:
 
 
 @functools.lru_cache(maxsize=4096)
-def sprite(text: str, px: int, color: Color, rim: int = 0, rim_color: Color = BLACK) -> Sprite:
-    """`text` in `color` at `px`, with a `rim`-pixel outline in `rim_color` (0: none)."""
-    w, h = text_size(text, px, rim)
-    im = Image.new("RGBA", (max(w, 1), h), (*rim_color, 0))
-    ImageDraw.Draw(im).text(
-        (rim, rim), text, font=font(px), fill=(*color, 255), stroke_width=rim, stroke_fill=rim_color
-    )
+def sprite(text: str, px: int, color: Color) -> Sprite:
+    """`text` in `color` at `px` (no outline: a rim would fill the ring of a '°')."""
+    w, h = text_size(text, px)
+    im = Image.new("RGBA", (max(w, 1), h), (*color, 0))
+    ImageDraw.Draw(im).text((0, 0), text, font=font(px), fill=(*color, 255))
     a = np.asarray(im, dtype=np.float32) / 255.0
     return Sprite(rgb=a[..., :3] * 255.0, alpha=a[..., 3:])
 
@@ -94,11 +86,9 @@ def blit(img: np.ndarray, sp: Sprite, x: int, y: int) -> None:
     roi[:] = (roi * (1.0 - a) + src * a + 0.5).astype(np.uint8)
 
 
-def draw_text(
-    img: np.ndarray, text: str, x: int, y: int, px: int, color: Color, outlined: bool = False
-) -> tuple[int, int]:
-    """Draw text with its top-left at (x, y), with a dark rim if `outlined`; returns its size."""
-    sp = sprite(text, px, color, rim_width(px) if outlined else 0)
+def draw_text(img: np.ndarray, text: str, x: int, y: int, px: int, color: Color) -> tuple[int, int]:
+    """Draw text with its top-left at (x, y); returns its size."""
+    sp = sprite(text, px, color)
     blit(img, sp, x, y)
     return sp.size
 

@@ -129,6 +129,14 @@ def hands_box(wrist: np.ndarray, trunk_len: float) -> Box | None:
     return wrist[0] - r, wrist[1] - 0.4 * r, wrist[0] + r, wrist[1] + 1.6 * r
 
 
+def head_box(ear: np.ndarray, trunk_len: float) -> Box | None:
+    """Round the head (the ear landmark sits near its centre): labels keep off the face."""
+    if not np.isfinite(ear).all() or not np.isfinite(trunk_len):
+        return None
+    r = 0.3 * trunk_len
+    return ear[0] - r, ear[1] - r, ear[0] + r, ear[1] + r
+
+
 def chain_segments(pts: np.ndarray, ok: np.ndarray, edges) -> list[np.ndarray]:
     """The drawn bones as segments (pixels)."""
     return [np.stack([pts[a], pts[b]]) for a, b in edges if ok[a] and ok[b]]

@@ -181,8 +181,8 @@ def _plan_labels(
     banners: list[list[Box]],
 ) -> list[list[tuple[str, Box]]]:
     """Per frame, the hip, knee and trunk-lean labels with their boxes: each on the outside of
-    its angle, clear of the limbs, the back outline, the plumb line, the hands' load, the rep
-    counter, the banners and each other. Last frame's choice is kept while it stays clear."""
+    its angle, clear of the limbs, the back outline, the plumb line, the head, the hands' load,
+    the rep counter, the banners and each other. Last frame's choice is kept while it stays clear."""
     facing = float(sig.facing)
     prefer: list[int | None] = [None, None, None]
     out: list[list[tuple[str, Box]]] = []
@@ -205,9 +205,10 @@ def _plan_labels(
             d = (float(lean_dir[i][0]), float(lean_dir[i][1]))
             items.append((2, draw.angle_text("lean", sig.trunk_lean[i]), at, d))
         hands = placement.hands_box(p[WRIST], trunk_len[i]) if k[WRIST] else None
+        head = placement.head_box(p[EAR], trunk_len[i]) if k[EAR] else None
         scene = placement.LabelScene(
             np.array(segs).reshape(-1, 2, 2),
-            [counter, *banners[i], *([hands] if hands else [])],
+            [counter, *banners[i], *(b for b in (hands, head) if b is not None)],
             float(trunk_len[i]),
         )
         placed = placement.place_labels(
