@@ -18,7 +18,7 @@ from hingecheck.errors import InputError
 from hingecheck.faults import fault_kind
 from hingecheck.judge.causal import LiveFault, LiveState
 from hingecheck.outputs import draw, layout, placement
-from hingecheck.outputs.video import ANKLE, EDGES, HIP, JOINTS, KNEE, SHOULDER
+from hingecheck.outputs.video import ANKLE, EAR, EDGES, HIP, JOINTS, KNEE, SHOULDER, WRIST
 
 CUE_S = 3.0  # how long a fault's cue stays up after it is decided
 
@@ -59,10 +59,15 @@ def draw_live(
 def _angle_labels(
     img: np.ndarray, pts: np.ndarray, ok: np.ndarray, state: LiveState, counter, st: draw.Style
 ) -> None:
-    """Hip and knee angles beside their joints, on the outside of each angle, off the limbs."""
+    """Hip and knee angles beside their joints, on the outside of each angle, off the limbs,
+    the head and what the hands hold."""
     segs = np.array(placement.chain_segments(pts, ok, EDGES)).reshape(-1, 2, 2)
     trunk = float(np.linalg.norm(pts[SHOULDER] - pts[HIP])) if ok[SHOULDER] and ok[HIP] else 0.0
-    scene = placement.LabelScene(segs, [counter], trunk)
+    near = [
+        placement.hands_box(pts[WRIST], trunk) if ok[WRIST] else None,
+        placement.head_box(pts[EAR], trunk) if ok[EAR] else None,
+    ]
+    scene = placement.LabelScene(segs, [counter, *(b for b in near if b is not None)], trunk)
     items = []
     for name, j, a, b, deg in (
         ("hip", HIP, SHOULDER, KNEE, state.hip_angle),

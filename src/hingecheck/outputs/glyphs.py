@@ -42,6 +42,7 @@ def font(px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), px)
 
 
+@functools.lru_cache(maxsize=4096)
 def text_size(text: str, px: int) -> tuple[int, int]:
     """(width, height) in pixels of `text` drawn at `px`. The height is the font's line
     height, the same for every string, so labels of one size line up."""

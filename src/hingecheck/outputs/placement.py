@@ -145,7 +145,7 @@ def chain_segments(pts: np.ndarray, ok: np.ndarray, edges) -> list[np.ndarray]:
 def polyline_segments(pts: np.ndarray, ok: np.ndarray) -> list[np.ndarray]:
     """Consecutive valid points of a polyline as segments."""
     both = ok[:-1] & ok[1:]
-    return [np.stack([pts[k], pts[k + 1]]) for k in np.flatnonzero(both)]
+    return list(np.stack([pts[:-1], pts[1:]], axis=1)[both])
 
 
 def place_labels(

@@ -182,7 +182,7 @@ def _plan_labels(
 ) -> list[list[tuple[str, Box]]]:
     """Per frame, the hip, knee and trunk-lean labels with their boxes: each on the outside of
     its angle, clear of the limbs, the back outline, the plumb line, the head, the hands' load,
-    the rep counter, the banners and each other. Last frame's choice is kept while it stays clear."""
+    the rep counter, the banners and each other. Last frame's choice is kept while clear."""
     facing = float(sig.facing)
     prefer: list[int | None] = [None, None, None]
     out: list[list[tuple[str, Box]]] = []
