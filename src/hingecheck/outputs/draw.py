@@ -74,7 +74,7 @@ def make_style(width: int, height: int) -> Style:
         text_px=max(12, round(0.046 * short)),
         big_px=max(14, round(0.054 * short)),
         pad=max(4, round(10 * u)),
-        strip=max(16, round(0.045 * short)),
+        strip=max(18, round(0.06 * short)),  # 32 px at 540p: rep numbers ~15 px tall
     )
 
 
@@ -210,7 +210,7 @@ def timeline_strip(
     def x(t: float) -> int:
         return int(np.clip(round(t / max(duration, 1e-9) * width), 0, width - 1))
 
-    px = max(9, round(0.62 * (height - mark)))
+    px = max(9, round(0.7 * (height - mark)))
     for i, (a, b) in enumerate(rep_spans):
         shade_ = (105, 105, 105) if i % 2 == 0 else (140, 140, 140)  # neighbours stay apart
         x0, x1 = x(a), max(x(a) + 1, x(b) - 1)
