@@ -4,6 +4,7 @@ download; the flags keep it off the network this machine refuses)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,12 @@ def launch() -> Iterator:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
+
+
+@contextmanager
+def browser_or_skip() -> Iterator:
+    """A launched browser for one test, which is skipped when there is none."""
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
+    yield from launch()

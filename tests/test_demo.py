@@ -131,3 +131,42 @@ def test_rerun_with_other_thresholds_skips_the_model(run, tmp_path):
     assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
     report = json.loads((out / "demo_set.json").read_text())
     assert not any(f["type"] == "missing_lockout" for f in report["faults"])
+
+
+def test_overlay_text_off_the_body_and_pictures(run, tmp_path_factory):
+    """The demo's annotated video and review page as a lifter sees them: banners off the body
+    (the lockout and lean-back banners at the top of reps 6, 7 and 9 included), angle labels
+    off the limbs, phase words as the messages say; pictures kept for a person to look at."""
+    from browser_support import browser_or_skip
+    from overlay_checks import (
+        assert_page_geometry,
+        assert_phase_words_agree,
+        assert_text_off_the_body,
+        key_times,
+        save_frames,
+        screenshot_page,
+        shots_dir,
+        video_size,
+    )
+
+    from hingecheck.outputs.review import write_review
+    from hingecheck.outputs.video import render_video
+    from hingecheck.pipeline import analyze
+
+    _, out = run
+    result = analyze(DEMO, None, cache_path=out / "demo_set.track.npz")
+    assert result.from_cache
+    folder = tmp_path_factory.mktemp("demo-pictures")
+    render_video(DEMO, result, folder / "demo_set.annotated.mp4")
+    page = write_review(result, DEMO, folder, "demo_set")
+    w, h = video_size(folder / "demo_set.annotated.mp4")
+    ov = assert_text_off_the_body(result, w, h)
+    reps = {r.index: r for r in result.report.reps}
+    # The check above covered the lockout and lean-back banners at the top of those reps.
+    assert all((ov.stack_of[reps[k].top : reps[k].end + 1] >= 0).any() for k in (6, 7, 9))
+    assert_phase_words_agree(ov, result)
+    shots = shots_dir(tmp_path_factory, "demo")
+    save_frames(folder / "demo_set.annotated.mp4", key_times(result), shots)
+    with browser_or_skip() as browser:
+        geometry = screenshot_page(browser, page, shots)
+    assert_page_geometry(geometry, ov.style.text_px)

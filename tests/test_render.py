@@ -9,12 +9,11 @@ from types import SimpleNamespace
 import av
 import numpy as np
 import pytest
-from synth_support import make_signals
 
 from hingecheck import records as rec
 from hingecheck.outputs import video as render
 from hingecheck.pipeline import Analysis
-from hingecheck.records import Fault, Rep, Report, Track, View
+from hingecheck.records import Fault, Rep, Report, Signals, Track, View
 from hingecheck.video.source import probe
 
 W, H, N = 320, 240, 64
@@ -86,10 +85,18 @@ def make_result(video: Path, judged: bool = True) -> Analysis:
         people=np.ones(N, np.int16), cut=np.zeros(N, bool), info=info,
     )  # fmt: skip
     full = np.ones(N)
-    signals = make_signals(
-        t=t, hip_angle=170 * full, knee_angle=172 * full, trunk_lean=8 * full,
+    signals = Signals(
+        t=t,
+        hip_angle=170 * full,
+        knee_angle=172 * full,
+        trunk_lean=8 * full,
+        back_bow=0 * full,
         back_line_lean=8 * full,
-    )  # fmt: skip
+        hip_knee_height=full,
+        valid=np.ones(N, bool),
+        side="left",
+        facing=1,
+    )
     reps = [
         Rep(1, 4, 12, 22, 30, t[4], t[12], t[22], t[30]),
         Rep(2, 31, 45, 55, 60, t[31], t[45], t[55], t[60]),
@@ -154,14 +161,17 @@ def test_fault_banner_and_outline_colour(rendered: tuple[Path, Path, Analysis]) 
     _, _, frames = decode(out)
     ov = render.plan_overlay(result, W, H)
     assert ov.outline_fault[10] == 0 and ov.outline_fault[40] == -1  # the rounding fault's colour
-    assert ov.banners[10].tolist() == [True] and not ov.banners[40].any()
+    stack = ov.stacks[ov.stack_of[10]]
+    assert len(stack) == 1 and ov.stack_of[40] == -1
     assert str(ov.rep_title[10]) == "Rep 1/2" and str(ov.rep_title[40]) == "Rep 2/2"
-    band = ov.style.height // 3  # the banner sits below the rep counter, in the top third
-    red = frames[10][:band].astype(int)
-    reddish = (red[..., 0] > 150) & (red[..., 1] < 110) & (red[..., 2] < 110)
-    assert reddish.mean() > 0.1
-    red40 = frames[40][:band].astype(int)
-    assert ((red40[..., 0] > 150) & (red40[..., 1] < 110) & (red40[..., 2] < 110)).mean() < 0.01
+    x0, y0, x1, y1 = (int(round(v)) for v in stack[0].box)
+
+    def reddish(img: np.ndarray) -> float:
+        px = img[y0:y1, x0:x1].astype(int)
+        return float(((px[..., 0] > 150) & (px[..., 1] < 110) & (px[..., 2] < 110)).mean())
+
+    assert reddish(frames[10]) > 0.3  # the banner, in the rounding fault's colour
+    assert reddish(frames[40]) < 0.01
 
 
 def test_hd_colours_survive(tmp_path: Path) -> None:
@@ -194,13 +204,14 @@ def test_unjudged_view_draws_reason(tmp_path: Path) -> None:
     src = write_source(tmp_path / "front.mp4")
     result = make_result(src, judged=False)
     ov = render.plan_overlay(result, W, H)
-    assert not ov.judged and ov.reason == "camera faces"
+    assert not ov.judged and [b.lines for b in ov.stacks[ov.stack_of[5]]] == [["camera faces"]]
     out = tmp_path / "front.annotated.mp4"
     render.render_video(src, result, out)
     _, _, frames = decode(out)
     _, _, src_frames = decode(src)
-    top = np.abs(frames[5][:30].astype(int) - src_frames[5][:30].astype(int)).mean()
-    assert top > 20
+    x0, y0, x1, y1 = (int(round(v)) for v in ov.stacks[0][0].box)
+    box = (slice(y0, y1), slice(x0, x1))
+    assert np.abs(frames[5][box].astype(int) - src_frames[5][box].astype(int)).mean() > 20
 
 
 def test_failure_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,15 +2,13 @@
 
 The set is the self-made figure (see test_review_page.make_set): an H.264 video, which Debian's
 chromium decodes, and a hand-built report, so no pose model is needed. Screenshots go to
-artifacts/ at the repo root (not committed).
+$HINGECHECK_SCREENSHOTS, else pytest's temporary folder (never the repository).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,10 +21,16 @@ from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_json
 
 require_chromium()
+from overlay_checks import (  # noqa: E402
+    DESKTOP,
+    PHONE,
+    assert_page_geometry,
+    page_geometry,
+    shots_dir,
+)
 from playwright.sync_api import TimeoutError as TimeoutError_  # noqa: E402
 from test_review_page import SPECS, make_set  # noqa: E402
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 NASTY = "lift <script>window.pwned=1</script> & 'q'".replace("/", "\u2215") + ".mp4"
 SEEK_LOG = """(() => {
   const d = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, "currentTime");
@@ -36,7 +40,11 @@ SEEK_LOG = """(() => {
     set(v) { window.__seeks.push(v); d.set.call(this, v); },
   });
 })();"""
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    return shots_dir(tmp_path_factory, "review-figure")
 
 
 @pytest.fixture(scope="module")
@@ -271,20 +279,39 @@ def test_index_page(browser, site):
 @pytest.mark.parametrize(
     "name,viewport,mobile", [("desktop", DESKTOP, False), ("phone", PHONE, True)]
 )
-def test_screenshots_and_phone_layout(browser, site, name, viewport, mobile):
+def test_screenshots_and_phone_layout(browser, site, shots, name, viewport, mobile):
     page = Page(browser, site["page"].as_uri(), viewport, mobile)
     try:
         page.wait_video()
-        # Nothing wider than the screen: no sideways scrolling on a phone.
-        assert page.js("document.documentElement.scrollWidth") <= viewport["width"]
         page.pg.locator('[data-fault-index="1"]').click()
         page.pg.wait_for_timeout(700)
         page.js("document.getElementById('video').pause()")
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / f"review_{name}.png"
-        page.pg.screenshot(path=str(shot), full_page=True)
-        if name == "desktop":
-            shutil.copy(shot, "/tmp/review_screenshot.png")
+        page.pg.screenshot(path=str(shots / f"review_{name}.png"), full_page=True)
+        # Nothing wider than the screen (no sideways scrolling on a phone); each chart with a
+        # time axis and its threshold names off the plot; each still the whole picture.
+        geometry = page_geometry(page.pg)
+        assert len(geometry["stills"]) == 3
+        assert_page_geometry({name: geometry})
         assert page.errors == []
     finally:
         page.ctx.close()
+
+
+def test_chart_time_axis_reads_the_video_clock(review):
+    """Each chart's time labels sit under the plot where their time falls."""
+    duration = float(
+        review.js("JSON.parse(document.getElementById('hc-data').textContent).duration")
+    )
+    for key in ("hip_angle", "back_bow"):
+        plot = review.pg.locator(f'[data-chart="{key}"] .plot').bounding_box()
+        ticks = review.js(
+            f"[...document.querySelectorAll('[data-chart={key}] .xaxis span')]"
+            ".map(s => [s.textContent, s.getBoundingClientRect().left,"
+            " s.getBoundingClientRect().width])"
+        )
+        assert len(ticks) >= 3
+        for k, (label, left, width) in enumerate(ticks):
+            minutes, seconds = label.split(":")
+            t = 60 * int(minutes) + float(seconds)
+            x = left if k == 0 else left + width / 2  # the first label starts at its time
+            assert x == pytest.approx(plot["x"] + plot["width"] * t / duration, abs=2.0)

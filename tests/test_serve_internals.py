@@ -19,7 +19,7 @@ from hingecheck.outputs.registry import OUTPUTS  # noqa: E402
 from hingecheck.serve.agreement import agreement, label_for  # noqa: E402
 from hingecheck.serve.history import chart, sessions  # noqa: E402
 from hingecheck.serve.store import Review  # noqa: E402
-from hingecheck.serve.views import report_of, result_file, set_file, set_view, status  # noqa: E402
+from hingecheck.serve.views import report_of, set_file, set_view, status  # noqa: E402
 
 
 def _add_set(store, client_id: int, name: str = "a", video_s: float = 10.0):
@@ -30,7 +30,7 @@ def _add_set(store, client_id: int, name: str = "a", video_s: float = 10.0):
 def _done(store, row, report: dict, settings=None):
     """Finish the set as the queue runner does, writing its report where serve reads it."""
     if settings is not None:
-        path = result_file(settings, row, "json")
+        path = settings.result_path(row, "json")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report))
     counts = {k: sum(f["type"] == k for f in report["faults"]) for k in FAULT_TYPES}
@@ -175,7 +175,7 @@ def test_set_view_and_files_of_a_finished_set(serve_data, judged_set):
     assert status(store, row) == {"state": "done", "progress": 1.0, "position": None,
                                   "text": "ready"}  # fmt: skip
     for o in OUTPUTS:  # every output is served once written, with its media type
-        path = result_file(settings, row, o.key)
+        path = settings.result_path(row, o.key)
         if not path.exists():
             path.write_bytes(b"x")
         response = set_file(settings, row, o.name_for(row.stem))

@@ -17,8 +17,8 @@ import numpy as np
 from hingecheck.errors import InputError
 from hingecheck.faults import fault_kind
 from hingecheck.judge.causal import LiveFault, LiveState
-from hingecheck.outputs import draw
-from hingecheck.outputs.draw import EDGES, HIP, JOINTS, KNEE
+from hingecheck.outputs import draw, layout, placement
+from hingecheck.outputs.draw import ANKLE, EAR, EDGES, HIP, JOINTS, KNEE, SHOULDER, WRIST
 
 CUE_S = 3.0  # how long a fault's cue stays up after it is decided
 
@@ -36,23 +36,50 @@ def draw_live(
     fixed = np.round(np.nan_to_num(pts) * draw.ONE).astype(np.int32)
     if state.present:
         draw.skeleton(img, fixed, ok, EDGES, st)
-        gap = 3 * st.joint
-        for name, j, deg in (("hip", HIP, state.hip_angle), ("knee", KNEE, state.knee_angle)):
-            if ok[j] and np.isfinite(deg):
-                x, y = (fixed[j] // draw.ONE).tolist()
-                draw.angle_label(img, name, deg, (x + gap, y - gap), st)
     sub = f"{fps:.0f} fps, {100 * drop_rate:.1f} % dropped"
-    bottom = draw.rep_counter(img, f"Reps {state.reps}", sub, st)
+    counter = draw.rep_counter_box(f"Reps {state.reps}", sub, st)
+    draw.rep_counter(img, f"Reps {state.reps}", sub, counter, st)
+    if state.present:
+        _angle_labels(img, pts, ok, state, counter, st)
     if cue is not None:
         kind = fault_kind(cue.fault.type)
         color = kind.rgb
-        big = replace(st, big=max(1.2, 2.4 * st.u), big_thick=max(2, round(5 * st.u)))
+        big = replace(st, big_px=max(28, round(0.075 * min(w, h))))
         text = f"{kind.label.upper()} (rep {cue.fault.rep})"
-        draw.banner(img, [text], color, bottom + st.pad, big)
+        lines, px = draw.banner_lines(text, w - 2 * st.pad, big)
+        bw, bh = draw.banner_size(lines, px, big)
+        top = counter[3] + st.pad
+        draw.banner(img, ((w - bw) / 2, top, (w + bw) / 2, top + bh), lines, px, color, big)
         # A thick border in the fault's colour: seen out of the corner of the eye mid-rep.
         edge = max(6, round(18 * st.u))
         cv2.rectangle(img, (0, 0), (w - 1, h - 1), color, edge)
     return img
+
+
+def _angle_labels(
+    img: np.ndarray, pts: np.ndarray, ok: np.ndarray, state: LiveState, counter, st: draw.Style
+) -> None:
+    """Hip and knee angles beside their joints, on the outside of each angle, off the limbs,
+    the head and what the hands hold."""
+    segs = np.array(placement.chain_segments(pts, ok, EDGES)).reshape(-1, 2, 2)
+    trunk = float(np.linalg.norm(pts[SHOULDER] - pts[HIP])) if ok[SHOULDER] and ok[HIP] else 0.0
+    near = [
+        placement.hands_box(pts[WRIST], trunk) if ok[WRIST] else None,
+        placement.head_box(pts[EAR], trunk) if ok[EAR] else None,
+    ]
+    scene = placement.LabelScene(segs, [counter, *(b for b in near if b is not None)], trunk)
+    items = []
+    for name, j, a, b, deg in (
+        ("hip", HIP, SHOULDER, KNEE, state.hip_angle),
+        ("knee", KNEE, HIP, ANKLE, state.knee_angle),
+    ):
+        if ok[j] and ok[a] and ok[b] and np.isfinite(deg):
+            away = layout.outside_of_angle(pts[j], pts[a], pts[b], 1.0)
+            items.append((draw.angle_text(name, deg), pts[j], away))
+    for (text, _, _), (box, _, _) in zip(
+        items, placement.place_labels(items, scene, st, [None] * len(items)), strict=True
+    ):
+        draw.angle_label(img, text, box, st)
 
 
 def active_cue(faults: list[LiveFault], now: float) -> LiveFault | None:

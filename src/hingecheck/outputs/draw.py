@@ -1,9 +1,11 @@
 """Drawing primitives for the annotated video: skeleton, angle labels, back outline, rep counter,
-fault banners and the set's timeline strip. All draw in place on an RGB uint8 frame with cv2.
+fault banners and the set's timeline strip. All draw in place on an RGB uint8 frame; lines with
+cv2, text with a TrueType font (glyphs.py).
 
 Sizes come from a Style built once per video from the frame size, so overlays read the same on
-a 360p phone clip and on 4K. Points arrive as fixed-point int32 (pixels * 2**SHIFT) so lines
-are placed with sub-pixel precision and anti-aliased.
+a 360p phone clip and on 4K, and stay legible when a phone shrinks the video to its screen.
+Points arrive as fixed-point int32 (pixels * 2**SHIFT) so lines are placed with sub-pixel
+precision and anti-aliased. Where text goes is decided by layout.py; these only draw.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import cv2
 import numpy as np
 
 from hingecheck import records as rec
+from hingecheck.outputs import glyphs
+from hingecheck.outputs.layout import Box
+from hingecheck.outputs.text import degrees
 
 # The skeleton the annotated video and the live window both draw: the chain of the body side
 # nearer the camera.
@@ -25,7 +30,6 @@ EDGES = ((EAR, SHOULDER), (SHOULDER, ELBOW), (ELBOW, WRIST), (SHOULDER, HIP), (H
          (KNEE, ANKLE), (ANKLE, HEEL), (HEEL, TOE), (ANKLE, TOE))  # fmt: skip
 SHIFT = 4  # fixed-point bits for cv2 coordinates
 ONE = 1 << SHIFT
-FONT = cv2.FONT_HERSHEY_DUPLEX
 AA = cv2.LINE_AA
 
 Color = tuple[int, int, int]  # RGB: the frames are RGB, not OpenCV's usual BGR
@@ -36,6 +40,7 @@ JOINT: Color = (0, 190, 255)
 OUTLINE: Color = (60, 220, 200)
 PANEL: Color = (20, 20, 20)
 NOT_JUDGED: Color = (90, 90, 100)
+SUBTLE: Color = (210, 210, 210)
 
 
 @dataclass(frozen=True)
@@ -47,31 +52,35 @@ class Style:
     u: float
     line: int
     joint: int
-    text: float
-    text_thick: int
-    big: float
-    big_thick: int
+    text_px: int  # angle labels and small print
+    big_px: int  # banners and the rep counter's title
     pad: int
     strip: int
 
+    @property
+    def picture(self) -> Box:
+        """The frame less a margin and the timeline strip: where overlay text may go."""
+        return (self.pad, self.pad, self.width - self.pad, self.height - self.strip - self.pad)
+
 
 def make_style(width: int, height: int) -> Style:
-    """Sizes scaled to the frame's shorter side (portrait and landscape read alike)."""
-    u = min(width, height) / 720.0
-    # Small frames get relatively larger text: 0.4 is about the least cv2 fonts stay legible at.
-    text = max(0.42, 0.75 * u)
+    """Sizes scaled to the frame's shorter side (portrait and landscape read alike).
+
+    Text is ~4.6 % of the shorter side (25 px at 540p): shown 390 px wide on a phone, a 960x540
+    video still has ~10 px letters. Below that, fixed floors keep tiny frames legible.
+    """
+    short = min(width, height)
+    u = short / 720.0
     return Style(
         width=width,
         height=height,
         u=u,
         line=max(1, round(3 * u)),
         joint=max(2, round(5 * u)),
-        text=text,
-        text_thick=max(1, round(2 * u)),
-        big=max(0.55, 1.15 * u),
-        big_thick=max(1, round(2.4 * u)),
-        pad=max(3, round(10 * u)),
-        strip=max(6, round(0.028 * height)),
+        text_px=max(12, round(0.046 * short)),
+        big_px=max(14, round(0.054 * short)),
+        pad=max(4, round(10 * u)),
+        strip=max(18, round(0.06 * short)),  # 32 px at 540p: rep numbers ~15 px tall
     )
 
 
@@ -91,32 +100,6 @@ def shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, color: Color, alp
     # Scale then add a scalar: no full-size colour image is built for each frame.
     tint = tuple(float(c) * alpha for c in color) + (0.0,)
     roi[:] = cv2.add(cv2.convertScaleAbs(roi, alpha=1.0 - alpha), tint)
-
-
-def outlined_text(
-    img: np.ndarray, text: str, org: tuple[int, int], scale: float, color: Color, thick: int
-) -> None:
-    """Text with a dark rim so it reads over any background."""
-    cv2.putText(img, text, org, FONT, scale, BLACK, thick + max(2, thick), AA)
-    cv2.putText(img, text, org, FONT, scale, color, thick, AA)
-
-
-def fit_scale(text: str, scale: float, thick: int, max_width: int) -> float:
-    """The largest scale <= `scale` at which the text fits `max_width` pixels."""
-    (w, _), _ = cv2.getTextSize(text, FONT, scale, thick)
-    return scale if w <= max_width else scale * max_width / max(w, 1)
-
-
-def wrap(text: str, scale: float, thick: int, max_width: int) -> list[str]:
-    """Greedy word wrap to lines at most `max_width` pixels wide."""
-    lines: list[str] = []
-    for word in text.split():
-        trial = f"{lines[-1]} {word}" if lines else word
-        if lines and cv2.getTextSize(trial, FONT, scale, thick)[0][0] <= max_width:
-            lines[-1] = trial
-        else:
-            lines.append(word)
-    return lines
 
 
 def skeleton(
@@ -143,17 +126,27 @@ def polyline_runs(
         cv2.polylines(img, runs, False, color, thick, AA, SHIFT)
 
 
-def angle_label(img: np.ndarray, name: str, deg: float, at: tuple[int, int], st: Style) -> None:
-    """'hip 123°' at a pixel position (a small ring stands in for the degree sign cv2 lacks)."""
-    text = f"{name} {deg:.0f}"
-    (w, h), _ = cv2.getTextSize(text, FONT, st.text, st.text_thick)
-    x = int(np.clip(at[0], 2, st.width - w - 3 * st.joint))
-    y = int(np.clip(at[1], h + 2, st.height - st.strip - 4))
-    outlined_text(img, text, (x, y), st.text, WHITE, st.text_thick)
-    r = max(2, round(h * 0.18))
-    ring = (x + w + r + 1, y - h + r // 2)
-    cv2.circle(img, ring, r, BLACK, st.text_thick + 2, AA)
-    cv2.circle(img, ring, r, WHITE, max(1, st.text_thick - 1), AA)
+def angle_text(name: str, deg: float) -> str:
+    """'hip 97°' (text.degrees: never '-0°')."""
+    return f"{name} {degrees(deg)}"
+
+
+def label_size(text: str, st: Style) -> tuple[int, int]:
+    """The box an angle label needs: its text on a plate a little wider."""
+    w, h = glyphs.text_size(text, st.text_px)
+    return w + 2 * _plate_pad(st), h
+
+
+def _plate_pad(st: Style) -> int:
+    return max(2, st.text_px // 5)
+
+
+def angle_label(img: np.ndarray, text: str, box: Box, st: Style) -> None:
+    """An angle label in the box layout.place_label chose: white on a dark translucent plate,
+    which reads over any background and leaves the ring of the '°' open."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    shade(img, x0, y0, x1, y1, PANEL, 0.55)
+    glyphs.draw_text(img, text, x0 + _plate_pad(st), y0, st.text_px, WHITE)
 
 
 def vertical_ref(img: np.ndarray, base: np.ndarray, length: float, st: Style) -> None:
@@ -162,42 +155,48 @@ def vertical_ref(img: np.ndarray, base: np.ndarray, length: float, st: Style) ->
     cv2.line(img, tuple(base), tuple(top), (200, 200, 200), max(1, st.line // 2), AA, SHIFT)
 
 
-def rep_counter(img: np.ndarray, title: str, sub: str, st: Style) -> int:
-    """The rep counter box in the top-left corner; returns its bottom edge (y)."""
-    (w1, h1), b1 = cv2.getTextSize(title, FONT, st.big, st.big_thick)
-    (w2, h2), _ = cv2.getTextSize(sub, FONT, st.text, st.text_thick) if sub else ((0, 0), 0)
-    p = st.pad
-    bottom = p + h1 + b1 + (h2 + p if sub else 0) + p
-    shade(img, p, p, p + max(w1, w2) + 2 * p, bottom, PANEL, 0.6)
-    cv2.putText(img, title, (2 * p, 2 * p + h1), FONT, st.big, WHITE, st.big_thick, AA)
+def rep_counter_box(title: str, sub: str, st: Style, right: bool = False) -> Box:
+    """The rep counter's box in the top-left (or top-right) corner."""
+    w1, h1 = glyphs.text_size(title, st.big_px)
+    w2, h2 = glyphs.text_size(sub, st.text_px) if sub else (0, 0)
+    w, h = max(w1, w2) + 2 * st.pad, h1 + h2 + st.pad
+    x0 = st.width - st.pad - w if right else st.pad
+    return x0, st.pad, x0 + w, st.pad + h
+
+
+def rep_counter(img: np.ndarray, title: str, sub: str, box: Box, st: Style) -> None:
+    """The rep counter ('Rep 3/10' over the phase) in its box."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    shade(img, x0, y0, x1, y1, PANEL, 0.6)
+    _, h1 = glyphs.draw_text(img, title, x0 + st.pad, y0 + st.pad // 2, st.big_px, WHITE)
     if sub:
-        cv2.putText(
-            img,
-            sub,
-            (2 * p, 2 * p + h1 + b1 + h2 + p // 2),
-            FONT,
-            st.text,
-            (210, 210, 210),
-            st.text_thick,
-            AA,
-        )
-    return bottom
+        glyphs.draw_text(img, sub, x0 + st.pad, y0 + st.pad // 2 + h1, st.text_px, SUBTLE)
 
 
-def banner(img: np.ndarray, lines: list[str], color: Color, top: int, st: Style) -> int:
-    """A full-width coloured band with large centred text; returns its bottom edge (y)."""
-    p = st.pad
-    max_w = st.width - 4 * p
-    scale = min(fit_scale(s, st.big, st.big_thick, max_w) for s in lines)
-    sizes = [cv2.getTextSize(s, FONT, scale, st.big_thick) for s in lines]
-    line_h = max(h + b for (_, h), b in sizes) + p // 2
-    bottom = top + len(lines) * line_h + p
-    shade(img, 0, top, st.width, bottom, color, 0.78)
+def banner_lines(text: str, width: int, st: Style) -> tuple[list[str], int]:
+    """A banner's text wrapped to `width` pixels (less its margins), at the banner size or,
+    when one word alone is too wide, at the size that fits."""
+    inner = max(1, width - 2 * st.pad)
+    px = min(glyphs.fit_px(word, st.big_px, inner) for word in text.split())
+    return glyphs.wrap(text, px, inner), px
+
+
+def banner_size(lines: list[str], px: int, st: Style) -> tuple[int, int]:
+    """(width, height) of a banner holding these lines."""
+    sizes = [glyphs.text_size(s, px) for s in lines]
+    return max(w for w, _ in sizes) + 2 * st.pad, sum(h for _, h in sizes) + st.pad
+
+
+def banner(img: np.ndarray, box: Box, lines: list[str], px: int, color: Color, st: Style) -> None:
+    """A coloured band filling `box`, its lines centred."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    shade(img, x0, y0, x1, y1, color, 0.8)
     ink = text_color_on(color)
-    for i, (s, ((w, h), _)) in enumerate(zip(lines, sizes, strict=True)):
-        org = ((st.width - w) // 2, top + p // 2 + i * line_h + h + p // 4)
-        cv2.putText(img, s, org, FONT, scale, ink, st.big_thick, AA)
-    return bottom
+    y = y0 + st.pad // 2
+    for s in lines:
+        w, h = glyphs.text_size(s, px)
+        glyphs.draw_text(img, s, (x0 + x1 - w) // 2, y, px, ink)
+        y += h
 
 
 def timeline_strip(
@@ -207,22 +206,31 @@ def timeline_strip(
     rep_spans: list[tuple[float, float]],
     fault_spans: list[tuple[float, float, Color]],
 ) -> np.ndarray:
-    """The whole set as a (height, width, 3) strip: reps as grey blocks, faults as coloured marks
-    over their span (at least 3 px wide so a one-frame fault still shows). Drawn once per video."""
+    """The whole set as a (height, width, 3) strip: faults as coloured marks over their span
+    on the upper third (at least 3 px wide so a one-frame fault still shows), reps below as grey
+    blocks carrying their numbers. Drawn once per video."""
     strip = np.empty((height, width, 3), np.uint8)
     strip[:] = (35, 35, 35)
+    mark = max(3, height // 3)
 
     def x(t: float) -> int:
         return int(np.clip(round(t / max(duration, 1e-9) * width), 0, width - 1))
 
+    px = max(9, round(0.7 * (height - mark)))
     for i, (a, b) in enumerate(rep_spans):
-        shade_ = (120, 120, 120) if i % 2 == 0 else (150, 150, 150)  # neighbours stay apart
-        cv2.rectangle(strip, (x(a), height // 2), (max(x(a) + 1, x(b) - 1), height - 1), shade_, -1)
+        shade_ = (105, 105, 105) if i % 2 == 0 else (140, 140, 140)  # neighbours stay apart
+        x0, x1 = x(a), max(x(a) + 1, x(b) - 1)
+        cv2.rectangle(strip, (x0, mark + 1), (x1, height - 1), shade_, -1)
+        num = str(i + 1)
+        w, h = glyphs.text_size(num, px)
+        if w + 2 <= x1 - x0:  # numbers only where they fit
+            glyphs.draw_text(strip, num, (x0 + x1 - w) // 2, mark + (height - mark - h) // 2, px,
+                             WHITE)  # fmt: skip
     for a, b, color in fault_spans:
         x0, x1 = x(a), x(b)
         if x1 - x0 < 3:
             x0, x1 = max(0, (x0 + x1) // 2 - 1), min(width - 1, (x0 + x1) // 2 + 1)
-        cv2.rectangle(strip, (x0, 0), (x1, max(1, height // 2 - 1)), color, -1)
+        cv2.rectangle(strip, (x0, 0), (x1, mark - 1), color, -1)
     return strip
 
 
@@ -230,7 +238,7 @@ def paste_strip(img: np.ndarray, strip: np.ndarray, playhead_x: int, st: Style) 
     """Blend the timeline into the bottom rows and draw the playhead."""
     h = strip.shape[0]
     roi = img[-h:]
-    roi[:] = cv2.addWeighted(roi, 0.2, strip, 0.8, 0.0)
-    y0 = st.height - h - max(2, h // 3)  # the playhead pokes above the strip to be seen
+    roi[:] = cv2.addWeighted(roi, 0.15, strip, 0.85, 0.0)
+    y0 = st.height - h - max(3, h // 4)  # the playhead pokes above the strip to be seen
     cv2.line(img, (playhead_x, y0), (playhead_x, st.height - 1), BLACK, max(3, st.line + 2))
     cv2.line(img, (playhead_x, y0), (playhead_x, st.height - 1), WHITE, max(1, st.line))

@@ -87,7 +87,7 @@ CHARTS = (
 def template_env():
     """The Jinja2 environment over the packaged templates (autoescaping everything)."""
     env = text.template_env("hingecheck.outputs")
-    env.filters["deg"] = lambda v: "–" if v is None else f"{v:.0f}°"
+    env.filters["deg"] = lambda v: "–" if v is None else text.degrees(v)
     env.globals.update(KIND={k.key: k for k in FAULTS}, FAULT_TYPES=FAULT_TYPES)
     return env
 
@@ -146,7 +146,7 @@ def build_chart(
                   for ln in levels],
         "faults": [i for i, f in enumerate(report.faults)
                    if spec.key in fault_kind(f.type).charts],
-        "ticks": [{"label": f"{v:g}", "y": float(ypos(v / spec.scale))}
+        "ticks": [{"label": f"{v + 0.0:g}", "y": float(ypos(v / spec.scale))}
                   for v in _nice_ticks(lo * spec.scale, hi * spec.scale)],
     }  # fmt: skip
     for ln in curves[:1]:  # a threshold that moves with another signal (the squat's knee)

@@ -31,6 +31,12 @@ def clock(t_s: float) -> str:
     return f"{int(minutes):02d}:{seconds:04.1f}"
 
 
+def degrees(v: float) -> str:
+    """'97°': whole degrees, and '0°' (never '-0°') for a reading that rounds to zero."""
+    whole = int(round(float(v)))
+    return f"{whole if whole else 0}°"
+
+
 def template_env(package: str) -> Any:
     """A Jinja2 environment over `package`'s templates/ folder, as every page of the project
     is rendered: every value escaped, an undefined name an error, the wording filters

@@ -20,18 +20,20 @@ import cv2
 import numpy as np
 
 from hingecheck.atomic import atomic_path
-from hingecheck.body import mid_hip, mid_shoulder, trunk_length
 from hingecheck.errors import InputError
 from hingecheck.faults import fault_kind
-from hingecheck.outputs import draw
-from hingecheck.outputs.draw import EDGES, HIP, JOINTS, KNEE, SHOULDER
+from hingecheck.outputs import draw, layout, placement
+from hingecheck.outputs.draw import ANKLE, EAR, EDGES, HIP, JOINTS, KNEE, SHOULDER, WRIST
+from hingecheck.outputs.layout import Box
 from hingecheck.outputs.writers import frame_table
 from hingecheck.pose.outline import back_normal, outline_points
 from hingecheck.progress import frame_bar
+from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 from hingecheck.video.source import iter_frames
 
 if TYPE_CHECKING:
     from hingecheck.analysis import Analysis
+    from hingecheck.records import Signals
 
 TIME_BASE = Fraction(1, 90000)  # the usual video clock: fine enough for any frame rate
 # Measured at 720p, one encoder thread (RGB->I420 included): ultrafast ~3.8 ms/frame, superfast
@@ -53,26 +55,42 @@ class Overlay:
     outline: np.ndarray  # (N, 21, 2) int32 fixed-point pixels
     outline_ok: np.ndarray  # (N, 21) bool
     trunk_len: np.ndarray  # (N,) px, mid-hip to mid-shoulder
-    lean_at: np.ndarray  # (N, 2) int px: where the lean label is centred, clear of the back
-    hip_angle: np.ndarray
-    knee_angle: np.ndarray
-    trunk_lean: np.ndarray
-    facing: int
-    # (N,) int: the fault whose colour the back outline takes (its row marks the outline), -1 none
+    # (N,) int: the fault kind whose colour the back outline takes (its row marks the outline,
+    # an index into `outline_colors`), -1: none
     outline_fault: np.ndarray
-    banners: np.ndarray  # (N, F) bool: fault f's banner is up
-    fault_text: list[str]
-    fault_color: list[draw.Color]
+    outline_colors: list[draw.Color]
+    labels: list[list[tuple[str, Box]]]  # per frame: the angle labels and their boxes
+    counter: Box  # the rep counter's box
     rep_title: np.ndarray  # (N,) str
     rep_sub: np.ndarray  # (N,) str
+    stack_of: np.ndarray  # (N,) int: which stack of banners is up (-1: none)
+    stacks: list[list[placement.Banner]]
     judged: bool
-    reason: str
     strip: np.ndarray  # (strip_h, W, 3) uint8
     playhead: np.ndarray  # (N,) int x pixel
 
 
 def _fixed(px: np.ndarray) -> np.ndarray:
     return np.round(np.nan_to_num(px) * draw.ONE).astype(np.int32)
+
+
+def _rep_words(result: Analysis, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame, the rep counter's title ('Rep 3/10') and phase word, the same word the
+    report's messages use for that moment ('at the bottom' is 'bottom' here too)."""
+    report = result.report
+    table = frame_table(result.signals, report)
+    rep = table["rep"]
+    so_far = np.maximum.accumulate(rep) if n else rep  # between reps: the last one started
+    total = len(report.reps)
+    phase = table["phase"].astype(str)
+    rest = np.where(so_far == 0, "set-up", np.where(so_far >= total, "done", "rest"))
+    phase = np.where(phase == "", rest, phase)
+    cut = {r.index for r in report.reps if not r.complete}
+    phase = np.where(np.isin(rep, list(cut)) & (rep > 0), np.char.add(phase, " (cut off)"), phase)
+    titles = np.char.add(np.char.add("Rep ", so_far.astype(str)), f"/{total}")
+    if total == 0:
+        titles, phase = np.full(n, "Reps: 0"), np.full(n, "no reps found")
+    return titles, phase
 
 
 def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
@@ -90,42 +108,47 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         & (track.visibility[:, ids] >= result.config.signals.min_visibility)
         & np.isfinite(joints).all(axis=2)
     )
-    hip_mid, sh_mid = mid_hip(lm), mid_shoulder(lm)
+    hip_mid = 0.5 * (lm[:, L_HIP] + lm[:, R_HIP])
+    sh_mid = 0.5 * (lm[:, L_SHOULDER] + lm[:, R_SHOULDER])
     outline = np.full(track.back_profile.shape + (2,), np.nan)
     for i in np.flatnonzero(
         track.present & np.isfinite(hip_mid).all(1) & np.isfinite(sh_mid).all(1)
     ):
         outline[i] = outline_points(track.back_profile[i], hip_mid[i], sh_mid[i], sig.facing)
-
-    trunk_len = trunk_length(hip_mid, sh_mid)
-    # Beyond the traced back outline (~0.3 of trunk length off the line), so text never covers it.
-    lean_at = 0.5 * (hip_mid + sh_mid) + 0.55 * trunk_len[:, None] * back_normal(
-        hip_mid, sh_mid, sig.facing
-    )
+    trunk_len = np.linalg.norm(sh_mid - hip_mid, axis=1)
 
     faults = report.faults
     starts = np.array([f.start_s for f in faults])
     ends = np.array([f.end_s for f in faults])
     active = (t[:, None] >= starts - 1e-9) & (t[:, None] <= ends + 1e-9)  # (N, F)
     shown = (t[:, None] >= starts - 1e-9) & (t[:, None] <= np.maximum(ends, starts + BANNER_MIN_S))
+    # The faults whose row marks the back outline (the outline is what they are read on): the
+    # outline takes the colour of the first one active.
     marks = np.array([fault_kind(f.type).marks_outline for f in faults], dtype=bool)
-    marked = active & marks  # (N, F)
-    outline_fault = (
-        np.where(marked.any(axis=1), np.argmax(marked, axis=1), -1) if faults else np.full(n, -1)
-    )
+    marking = (active & marks) if faults else np.zeros((n, 1), bool)
+    outline_fault = np.where(marking.any(axis=1), np.argmax(marking, axis=1), -1)
+    outline_colors = [fault_kind(f.type).rgb for f in faults]
 
-    table = frame_table(sig, report)
-    rep = table["rep"]
-    so_far = np.maximum.accumulate(rep) if n else rep  # between reps: the last one started
-    total = len(report.reps)
-    phase = table["phase"].astype(str)
-    rest = np.where(so_far == 0, "set-up", np.where(so_far >= total, "done", "rest"))
-    phase = np.where(phase == "", rest, phase)
-    cut = {r.index for r in report.reps if not r.complete}
-    phase = np.where(np.isin(rep, list(cut)) & (rep > 0), np.char.add(phase, " (cut off)"), phase)
-    titles = np.char.add(np.char.add("Rep ", so_far.astype(str)), f"/{total}")
-    if total == 0:
-        titles, phase = np.full(n, "Reps: 0"), np.full(n, "no reps found")
+    titles, phase = _rep_words(result, n)
+    boxes = placement.body_boxes(lm, track.present)
+    counter = placement.counter_box(list(set(titles)), list(set(phase)), st,
+                                    placement.typical_body(boxes))  # fmt: skip
+    if report.view.judged:
+        stack_of, stacks = placement.banner_runs(
+            shown.reshape(n, len(faults)),
+            [f"{fault_kind(f.type).label} - {f.grade}" for f in faults],
+            [fault_kind(f.type).rgb for f in faults], boxes, [counter], st,
+        )  # fmt: skip
+    else:  # one grey banner saying why, all along, off where the lifter usually is
+        reason = report.view.reason or "this view cannot be judged"
+        stack_of = np.zeros(n, dtype=np.int64)
+        stacks = [placement.banner_stack([reason], [draw.NOT_JUDGED],
+                                         placement.typical_body(boxes), [], st)]  # fmt: skip
+    lean_dir = back_normal(hip_mid, sh_mid, sig.facing)
+    labels = _plan_labels(
+        sig, st, joints, ok, outline, trunk_len, hip_mid, sh_mid, lean_dir, counter,
+        [[b.box for b in stacks[k]] if k >= 0 else [] for k in stack_of],
+    ) if report.view.judged else [[] for _ in range(n)]  # fmt: skip
 
     duration = max(report.source.duration_s, float(t[-1] + np.median(np.diff(t))) if n > 1 else 0)
     strip = draw.timeline_strip(
@@ -139,14 +162,67 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
     return Overlay(
         style=st, t=t, joints=_fixed(joints), joint_ok=ok,
         outline=_fixed(outline), outline_ok=np.isfinite(outline).all(axis=2),
-        trunk_len=trunk_len, lean_at=np.round(np.nan_to_num(lean_at)).astype(int),
-        hip_angle=sig.hip_angle, knee_angle=sig.knee_angle, trunk_lean=sig.trunk_lean,
-        facing=sig.facing, outline_fault=outline_fault, banners=shown.reshape(n, len(faults)),
-        fault_text=[f"{fault_kind(f.type).label} - {f.grade}" for f in faults],
-        fault_color=[fault_kind(f.type).rgb for f in faults],
-        rep_title=titles, rep_sub=phase, judged=report.view.judged,
-        reason=report.view.reason or "this view cannot be judged", strip=strip, playhead=playhead,
+        trunk_len=trunk_len, outline_fault=outline_fault,
+        outline_colors=outline_colors, labels=labels, counter=counter,
+        rep_title=titles, rep_sub=phase, stack_of=stack_of, stacks=stacks,
+        judged=report.view.judged, strip=strip, playhead=playhead,
     )  # fmt: skip
+
+
+def _plan_labels(
+    sig: Signals,
+    st: draw.Style,
+    joints: np.ndarray,
+    ok: np.ndarray,
+    outline: np.ndarray,
+    trunk_len: np.ndarray,
+    hip_mid: np.ndarray,
+    sh_mid: np.ndarray,
+    lean_dir: np.ndarray,
+    counter: Box,
+    banners: list[list[Box]],
+) -> list[list[tuple[str, Box]]]:
+    """Per frame, the hip, knee and trunk-lean labels with their boxes: each on the outside of
+    its angle, clear of the limbs, the back outline, the plumb line, the head, the hands' load,
+    the rep counter, the banners and each other. Last frame's choice is kept while clear."""
+    facing = float(sig.facing)
+    prefer: list[int | None] = [None, None, None]
+    out: list[list[tuple[str, Box]]] = []
+    for i in range(len(joints)):
+        p, k = joints[i], ok[i]
+        segs = placement.chain_segments(p, k, EDGES)
+        segs += placement.polyline_segments(outline[i], np.isfinite(outline[i]).all(axis=1))
+        items = []
+        if k[HIP] and np.isfinite(trunk_len[i]):
+            segs.append(np.stack([p[HIP], p[HIP] - (0.0, trunk_len[i])]))
+        if k[HIP] and k[SHOULDER] and k[KNEE] and np.isfinite(sig.hip_angle[i]):
+            away = layout.outside_of_angle(p[HIP], p[SHOULDER], p[KNEE], -facing)
+            items.append((0, draw.angle_text("hip", sig.hip_angle[i]), p[HIP], away))
+        if k[HIP] and k[KNEE] and k[ANKLE] and np.isfinite(sig.knee_angle[i]):
+            away = layout.outside_of_angle(p[KNEE], p[HIP], p[ANKLE], facing)
+            items.append((1, draw.angle_text("knee", sig.knee_angle[i]), p[KNEE], away))
+        if k[HIP] and k[SHOULDER] and np.isfinite(sig.trunk_lean[i] + trunk_len[i]):
+            # Beside the traced back (~0.3 of trunk length off the line), on its outside.
+            at = 0.5 * (hip_mid[i] + sh_mid[i]) + 0.3 * trunk_len[i] * lean_dir[i]
+            d = (float(lean_dir[i][0]), float(lean_dir[i][1]))
+            items.append((2, draw.angle_text("lean", sig.trunk_lean[i]), at, d))
+        hands = placement.hands_box(p[WRIST], trunk_len[i]) if k[WRIST] else None
+        head = placement.head_box(p[EAR], trunk_len[i]) if k[EAR] else None
+        scene = placement.LabelScene(
+            np.array(segs).reshape(-1, 2, 2),
+            [counter, *banners[i], *(b for b in (hands, head) if b is not None)],
+            float(trunk_len[i]),
+        )
+        placed = placement.place_labels(
+            [(s, a, d) for _, s, a, d in items], scene, st, [prefer[j] for j, *_ in items]
+        )
+        prefer = [None, None, None]
+        frame_labels = []
+        for (j, text, _, _), (box, cand, _) in zip(items, placed, strict=True):
+            prefer[j] = cand
+            frame_labels.append((text, box))
+        out.append(frame_labels)
+    return out
 
 
 def draw_frame(img: np.ndarray, ov: Overlay, i: int) -> None:
@@ -156,43 +232,19 @@ def draw_frame(img: np.ndarray, ov: Overlay, i: int) -> None:
     if ok.any():
         if ov.judged:
             k = int(ov.outline_fault[i])
-            color = ov.fault_color[k] if k >= 0 else draw.OUTLINE
+            color = ov.outline_colors[k] if k >= 0 else draw.OUTLINE
             draw.polyline_runs(img, ov.outline[i], ov.outline_ok[i], color, st.line)
             if ok[HIP] and np.isfinite(ov.trunk_len[i]):
                 draw.vertical_ref(img, pts[HIP], ov.trunk_len[i] * draw.ONE, st)
         draw.skeleton(img, pts, ok, EDGES, st)
-        if ov.judged:
-            _angle_labels(img, ov, i, pts, ok)
+    for text, box in ov.labels[i]:
+        draw.angle_label(img, text, box, st)
     if ov.judged:
-        top = draw.rep_counter(img, str(ov.rep_title[i]), str(ov.rep_sub[i]), st) + st.pad
-        for f in np.flatnonzero(ov.banners[i]):
-            top = draw.banner(img, [ov.fault_text[f]], ov.fault_color[f], top, st) + st.pad // 2
-    else:
-        lines = draw.wrap(ov.reason, st.big, st.big_thick, st.width - 4 * st.pad)
-        draw.banner(img, lines, draw.NOT_JUDGED, st.pad, st)
+        draw.rep_counter(img, str(ov.rep_title[i]), str(ov.rep_sub[i]), ov.counter, st)
+    if ov.stack_of[i] >= 0:
+        for b in ov.stacks[ov.stack_of[i]]:
+            draw.banner(img, b.box, b.lines, b.px, b.color, st)
     draw.paste_strip(img, ov.strip, int(ov.playhead[i]), st)
-
-
-def _angle_labels(img: np.ndarray, ov: Overlay, i: int, pts: np.ndarray, ok: np.ndarray) -> None:
-    st = ov.style
-    gap = 3 * st.joint
-    back = -ov.facing  # labels go behind the hip and in front of the knee, off the body
-    if ok[HIP] and np.isfinite(ov.hip_angle[i]):
-        x, y = pts[HIP] // draw.ONE
-        w = cv2.getTextSize("hip 000", draw.FONT, st.text, st.text_thick)[0][0]
-        draw.angle_label(
-            img, "hip", ov.hip_angle[i], (x + gap if back > 0 else x - gap - w, y + 2 * gap), st
-        )
-    if ok[KNEE] and np.isfinite(ov.knee_angle[i]):
-        x, y = pts[KNEE] // draw.ONE
-        w = cv2.getTextSize("knee 000", draw.FONT, st.text, st.text_thick)[0][0]
-        draw.angle_label(
-            img, "knee", ov.knee_angle[i], (x + gap if back < 0 else x - gap - w, y + gap), st
-        )
-    if ok[HIP] and ok[SHOULDER] and np.isfinite(ov.trunk_lean[i]):
-        (w, h), _ = cv2.getTextSize("lean 00", draw.FONT, st.text, st.text_thick)
-        x, y = ov.lean_at[i]
-        draw.angle_label(img, "lean", ov.trunk_lean[i], (x - w // 2, y + h // 2), st)
 
 
 # The annotated copy is for watching on a laptop, phone or review page: 1280 px on the long side
