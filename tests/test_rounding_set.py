@@ -41,6 +41,9 @@ def test_a_clear_rounded_rep_carries_the_milder_ones_of_its_set():
     assert by_rep[2].threshold == by_rep[3].threshold == c.release
     drawn = {ln.value for ln in threshold_lines(signals, report.view, CFG.rules, report.faults)}
     assert {c.threshold, c.release} <= drawn
+    # ... and say why they were made, wherever the call is read (terminal, page, captions).
+    why = "called: the set already showed clear rounding (rep 1)"
+    assert why in by_rep[2].message and why in by_rep[3].message and why not in by_rep[1].message
     alone = threshold_lines(signals, report.view, CFG.rules)
     assert c.release not in {ln.value for ln in alone if ln.chart == "back_bow"}
 

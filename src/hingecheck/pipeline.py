@@ -19,7 +19,7 @@ from hingecheck.errors import InputError
 from hingecheck.outputs.text import counted
 from hingecheck.pose.landmarker import check_model, default_model_path, quiet_native_stderr
 from hingecheck.pose.track import cache_key
-from hingecheck.records import Rep, Report, Signals, Track, View
+from hingecheck.records import Rep, Report, Signals, Track, View, rep_list
 from hingecheck.version import __version__
 from hingecheck.video.source import check_video_path, probe, recorded_at
 
@@ -98,13 +98,24 @@ def _warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) -> li
             if a > 0 and b < n and track.t[b] - track.t[a - 1] > 0.5
         ]
         for a, b in gaps[:5]:
-            out.append(
-                f"lifter out of view from {track.t[a]:.1f} s to {track.t[b - 1]:.1f} s: "
-                "that stretch was not judged"
+            topped = [r.index for r in reps if a <= r.top < b or a <= r.bottom < b]
+            what = (
+                f"{rep_list(topped)} counted from the hips rising into it and lowering after "
+                "it, with no fault judged in it (missing lockout and leaning back need the top)"
+                if topped
+                else "no fault was judged in it"
             )
-    if reps and not reps[-1].complete:
+            out.append(
+                f"lifter out of view from {track.t[a]:.1f} s to {track.t[b - 1]:.1f} s: {what}"
+            )
+    partial = [r for r in reps if not r.complete]
+    for r in partial:
+        # A partial pull is one the picture cuts: the video's start or end, or a jump cut.
+        where = "opens during" if r is reps[0] and r.start == 0 else "ends during"
+        where = where if r is reps[0] or r is reps[-1] else "is cut during"
         out.append(
-            f"the video ends during rep {reps[-1].index}: it is not counted or judged at the top"
+            f"the video {where} rep {r.index}: a partial pull, not counted (judged only on what "
+            "was seen)"
         )
     if n < 2:
         out.append("the video is too short to judge")

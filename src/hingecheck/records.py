@@ -371,6 +371,9 @@ class Report:
                 }
                 for r in self.reps
             ],
+            # Partial pulls (cut by the video's start or end, or a jump cut) are listed with
+            # the reps, "complete": false, and counted here: they are not in the rep count.
+            "partial_pulls": sum(not r.complete for r in self.reps),
             "faults": [f.to_dict() for f in self.faults],
             "summary": fault_summary(self.faults),
             "warnings": list(self.warnings),

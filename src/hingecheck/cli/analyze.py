@@ -15,6 +15,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs ~40 ms
 
 if TYPE_CHECKING:
     from hingecheck.pipeline import Analysis
+    from hingecheck.records import Rep
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -80,6 +81,14 @@ def _rate(text: str) -> float:
     return hz
 
 
+def partial_words(reps: list[Rep]) -> str:
+    """ ", 1 partial pull not counted" (nothing when every rep was whole)."""
+    from hingecheck.outputs.text import counted
+
+    partial = sum(not r.complete for r in reps)
+    return f", {counted(partial, 'partial pull')} not counted" if partial else ""
+
+
 def summary_lines(result: Analysis) -> list[str]:
     """What the lifter reads on the terminal: one line per rep with its faults and times, then
     each fault said once with the reps it happened on, its worst reading and its cue."""
@@ -90,7 +99,8 @@ def summary_lines(result: Analysis) -> list[str]:
     rep = result.report
     lines = [
         f"{Path(rep.source.path).name}: {lift_name(rep.exercise, rep.exercise_source)}, "
-        f"{counted(sum(r.complete for r in rep.reps), 'rep')}, "
+        f"{counted(sum(r.complete for r in rep.reps), 'rep')}"
+        f"{partial_words(rep.reps)}, "
         f"{view_words(rep.view.camera, rep.view.side)}, "
         f"{counted(len(rep.faults), 'fault')}"
     ]
@@ -100,7 +110,7 @@ def summary_lines(result: Analysis) -> list[str]:
             for f in rep.faults
             if f.rep == r.index
         )
-        note = "" if r.complete else " (cut off by the end of the video)"
+        note = "" if r.complete else " (a partial pull: not counted)"
         lines.append(f"Rep {r.index}  {clock(r.start_s)}-{clock(r.end_s)}  {said or 'good'}{note}")
     lines += [f"{group['text']}. {group['cue']}" for group in fault_summary(rep.faults)]
     lines += [f"warning: {w}" for w in rep.warnings]

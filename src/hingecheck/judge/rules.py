@@ -154,7 +154,10 @@ def lumbar_rounding(signals: Signals, reps: list[Rep], view: View, cfg: RulesCon
         rest = [r for r in reps if r.index not in called]
         p75_rest = np.array([p for r, p in zip(reps, p75, strict=True) if r.index not in called])
         held = _rounded_reps(bow, bent, p75_rest, c.release, c, signals, rest, cfg)
-        faults += [replace(f, threshold=c.release) for f in held]
+        # Said with the call, wherever it is read: it sits under the drawn onset line.
+        clear = min(f.rep for f in faults if not is_borderline(f.confidence))
+        why = f"called: the set already showed clear rounding (rep {clear})"
+        faults += [replace(f, threshold=c.release, message=f"{f.message} ({why})") for f in held]
     return faults
 
 
