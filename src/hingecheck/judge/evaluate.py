@@ -28,8 +28,14 @@ from hingecheck.records import is_borderline
 _PROFILE_OF = {
     "conventional_deadlift": "deadlift",
     "kettlebell_deadlift": "deadlift",
+    # A sumo pull is a pull from the floor with the knees bent to reach the bar: the deadlift's
+    # profile judges it (its stance differs, not what the rules read).
+    "sumo_deadlift": "deadlift",
     "stiff_leg_deadlift": "romanian_deadlift",
 }
+# A label naming none of the profiles ("other": a single-leg or Smith-machine variant) has no
+# profile for the detector to find: not scored.
+_UNSCORED = {"other"}
 
 
 def profile_of(exercise: str) -> str:
@@ -97,6 +103,8 @@ class ClipResult:
     def exercise_right(self) -> bool | None:
         """Whether the detected exercise selects the labelled one's profile (None: no label)."""
         if not self.exercise_labelled or not self.exercise_found:
+            return None
+        if self.exercise_labelled in _UNSCORED:
             return None
         return profile_of(self.exercise_labelled) == profile_of(self.exercise_found)
 

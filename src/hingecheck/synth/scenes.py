@@ -25,11 +25,21 @@ BELL_X, BELL_GRIP_H = 0.21, 0.23
 
 @dataclass(frozen=True)
 class Scene:
-    """A motion and the number of complete reps a coach counts in it."""
+    """A motion and the number of complete reps a coach counts in it, and how it is framed:
+    `raise_frac` of the picture's height cut off its top (the content moved up, the bottom
+    filled with the floor), as a tight portrait frame loses the head at lockout."""
 
     name: str
     motion: Motion
     reps: int
+    raise_frac: float = 0.0
+
+    def frame(self, img: np.ndarray) -> np.ndarray:
+        """A rendered frame (H, W, 3) as this scene's camera frames it."""
+        k = int(round(self.raise_frac * img.shape[0]))
+        if k <= 0:
+            return img
+        return np.concatenate([img[k:], np.repeat(img[-1:], k, axis=0)], axis=0)
 
 
 def _keyed(keys: list[tuple[float, Pose]], fps: float) -> Motion:
@@ -135,4 +145,41 @@ def camera_45(fps: float = FPS) -> Scene:
     return Scene("camera_45", m, 3)
 
 
-SCENES = (walk_in, setup_bend, set_down_walk_away, opens_mid_pull, regrip_pause, camera_45)
+def head_cropped(fps: float = FPS) -> Scene:
+    """Three clean reps in a tight frame: at each lockout the head and shoulders leave the top
+    of the picture (the model often loses the whole person then); bent over they are in view.
+    A coach counts all three: the hips, knees and hands carry them."""
+    m = hinge_motion([RepSpec("clean", depth=0.9, duration_s=2.4, pause_s=0.8)] * 3, fps, 1.0, 1.0)
+    return Scene("head_cropped", m, 3, raise_frac=0.2)
+
+
+def slow_lowering(fps: float = FPS) -> Scene:
+    """Three Romanian-deadlift-style reps lowered over 4 s and pulled up in 4 s."""
+    m = hinge_motion([RepSpec("clean", depth=0.6, duration_s=8.7, pause_s=0.5)] * 3, fps, 1.0, 1.0)
+    return Scene("slow_lowering", m, 3)
+
+
+def touch_and_go(fps: float = FPS) -> Scene:
+    """Ten fast reps with no pause at the floor or at the top (a touch-and-go set)."""
+    m = hinge_motion([RepSpec("clean", depth=0.9, duration_s=1.5, pause_s=0.0)] * 10, fps)
+    return Scene("touch_and_go", m, 10)
+
+
+def set_down_oblique(fps: float = FPS) -> Scene:
+    """From 45 degrees toward the lifter's front: two reps, a pause at the bottom with the bell
+    set down and re-gripped, one more rep, then the bell set down and the lifter standing up
+    without it. Three reps: neither the re-grip nor standing up after the set-down is one."""
+    up = _with(BOTTOM, hip=-12.0, knee=-6.0, trunk=-8.0)
+    keys = [(0.0, STAND), (0.6, STAND), (1.7, BOTTOM), (1.8, BOTTOM), (2.9, STAND), (3.4, STAND),
+            (4.5, BOTTOM), (5.0, up), (5.5, BOTTOM), (5.7, BOTTOM), (6.8, STAND), (7.3, STAND),
+            (8.4, BOTTOM), (8.5, BOTTOM), (9.6, STAND), (10.1, STAND), (11.2, BOTTOM),
+            (11.5, BOTTOM), (12.6, STAND), (13.4, STAND)]  # fmt: skip
+    m = _keyed(keys, fps)
+    m.holding = (m.t < 11.3) & ~_between(m, 4.6, 5.4)
+    m.gripping = _between(m, 4.6, 5.4) | _between(m, 11.3, 11.5)
+    m.camera_yaw_deg = 45.0
+    return Scene("set_down_oblique", m, 3)
+
+
+SCENES = (walk_in, setup_bend, set_down_walk_away, opens_mid_pull, regrip_pause, camera_45,
+          head_cropped, slow_lowering, touch_and_go, set_down_oblique)  # fmt: skip
