@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from hingecheck.judge.evaluate import Evaluation, table, tally
+from hingecheck.judge.sources import by_source, source_table
 from hingecheck.pipeline import evaluate_folder
 
 CLIPS = os.environ.get("HINGECHECK_CLIPS")
@@ -42,9 +43,16 @@ def evaluation(tmp_path_factory) -> Evaluation:
 
 
 def test_every_clip_is_processed(evaluation: Evaluation, capsys):
+    recorded = json.loads(BASELINE.read_text())
+    sources = by_source(evaluation.clips)
     with capsys.disabled():
         print("\n" + table(evaluation))
         print("figures:", json.dumps(evaluation.figures(), sort_keys=True))
+        # The unseen clips' one honest look, kept: each source before the rules saw them
+        # (main at 531bf8e) and now.
+        print(f"\nper source, worst first; before>now against {recorded['sources_before_at']}:")
+        print(source_table(sources, recorded["sources_before"]))
+        print("sources:", json.dumps({x.source: x.figures() for x in sources}, sort_keys=True))
     failed = [f"{c.file}: {c.error}" for c in evaluation.clips if c.error]
     assert not failed, failed
     assert len(evaluation.clips) > 0
@@ -66,3 +74,25 @@ def test_figures_hold_the_recorded_level(evaluation: Evaluation):
         elif not lower_is_better and value < level - 1e-9:
             worse.append(f"{key}: {value} < {level}")
     assert not worse, "figures below the recorded level: " + "; ".join(worse)
+
+
+def test_no_source_falls_below_its_recorded_level(evaluation: Evaluation):
+    """Per source (one camera and lifter): exact rep counts may not fall, and no fault's false
+    alarms or misses may rise. A rule that helps the whole by hurting one camera shows here."""
+    baseline = json.loads(BASELINE.read_text())["sources"]
+    got = {s.source: s.figures() for s in by_source(evaluation.clips)}
+    worse = []
+    for source, level in baseline.items():
+        now = got.get(source)
+        if now is None:
+            worse.append(f"{source}: missing")
+            continue
+        for key, value in level.items():
+            higher_is_better = key in ("reps_exact",) or key.endswith(".tp")
+            if key in ("clips", "reps_scored"):
+                continue
+            if higher_is_better and now.get(key, 0) < value:
+                worse.append(f"{source} {key}: {now.get(key, 0)} < {value}")
+            elif not higher_is_better and now.get(key, 0) > value:
+                worse.append(f"{source} {key}: {now.get(key, 0)} > {value}")
+    assert not worse, "sources below the recorded level: " + "; ".join(worse)

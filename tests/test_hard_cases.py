@@ -20,11 +20,12 @@ WIDTH, HEIGHT = 480, 270
 def test_each_hard_case_is_counted_as_a_coach_counts_it(make, tmp_path):
     scene = make()
     frames = render_frames(scene.motion, width=WIDTH, height=HEIGHT, seed=3)
-    video = write_video(tmp_path / f"{scene.name}.mp4", frames, fps=scene.motion.fps)
+    framed = (scene.frame(f) for f in frames)
+    video = write_video(tmp_path / f"{scene.name}.mp4", framed, fps=scene.motion.fps)
     report = analyze(video).report
     counted = [r for r in report.reps if r.complete]
     assert len(counted) == scene.reps, (scene.name, report.reps)
-    if scene.name != "camera_45":
+    if scene.name not in ("camera_45", "set_down_oblique"):
         assert report.view.camera == "side"
     # The 45-degree scene is a profile figure drawn with its sides spread and its depth
     # foreshortened, not a 3D render: standing, the model reads it as a side view (apparent

@@ -239,13 +239,14 @@ def _reps_in_take(signals: Signals, cfg: RepConfig, cues: PullCues | None) -> li
             prev_top = top_idx
             continue
         # Partial (judged, not counted): cut by the clip's end before lockout, or opened mid-pull.
-        # A rise the end cuts once the lifter is as good as standing (within the lockout's
-        # share of the rise of the set's standing level) is a finished rep.
-        # (Only where the lifter was seen standing before this rep: near straight, as a top.)
+        # A rise the end cuts once the lifter stands (held within the lockout's share of the
+        # rise of the standing level seen before this rep, over the take's last 0.1 s) is done.
+        # Shared clips: finishes the last rep on 3 sources (a clip or take ending at lockout);
+        # counts a rise that isn't a pull on 2 (standing up after the set-down, a fade-out).
         standing = float(np.nanmin(flex[: p + 1])) if p > 0 else np.nan
-        stood = standing <= cfg.max_top_flexion_deg and flex[top_idx] <= standing + (
-            cfg.top_fraction * (flex[p] - standing)
-        )
+        band = standing + cfg.top_fraction * (flex[p] - standing)
+        last = flex[max(p, n - 1 - end_margin) :]
+        stood = standing <= cfg.max_top_flexion_deg and bool(np.all(last <= band))
         cut_short = (
             top_idx >= n - 1 - end_margin
             and hi == n - 1

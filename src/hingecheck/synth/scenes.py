@@ -167,16 +167,16 @@ def touch_and_go(fps: float = FPS) -> Scene:
 
 def set_down_oblique(fps: float = FPS) -> Scene:
     """From 45 degrees toward the lifter's front: two reps, a pause at the bottom with the bell
-    set down and re-gripped, one more rep, then the bell set down and the lifter standing up
-    without it. Three reps: neither the re-grip nor standing up after the set-down is one."""
+    set down and re-gripped, one more rep, then the bell set down at the end (the clip ends
+    with the lifter over it). Three reps: neither the re-grip nor the set-down is one."""
     up = _with(BOTTOM, hip=-12.0, knee=-6.0, trunk=-8.0)
     keys = [(0.0, STAND), (0.6, STAND), (1.7, BOTTOM), (1.8, BOTTOM), (2.9, STAND), (3.4, STAND),
             (4.5, BOTTOM), (5.0, up), (5.5, BOTTOM), (5.7, BOTTOM), (6.8, STAND), (7.3, STAND),
             (8.4, BOTTOM), (8.5, BOTTOM), (9.6, STAND), (10.1, STAND), (11.2, BOTTOM),
-            (11.5, BOTTOM), (12.6, STAND), (13.4, STAND)]  # fmt: skip
+            (12.2, BOTTOM)]  # fmt: skip
     m = _keyed(keys, fps)
     m.holding = (m.t < 11.3) & ~_between(m, 4.6, 5.4)
-    m.gripping = _between(m, 4.6, 5.4) | _between(m, 11.3, 11.5)
+    m.gripping = _between(m, 4.6, 5.4) | (m.t >= 11.3)
     m.camera_yaw_deg = 45.0
     return Scene("set_down_oblique", m, 3)
 
