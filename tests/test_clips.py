@@ -52,7 +52,6 @@ def test_every_clip_is_processed(evaluation: Evaluation, capsys):
         # (main at 531bf8e) and now.
         print(f"\nper source, worst first; before>now against {recorded['sources_before_at']}:")
         print(source_table(sources, recorded["sources_before"]))
-        print("sources:", json.dumps({x.source: x.figures() for x in sources}, sort_keys=True))
     failed = [f"{c.file}: {c.error}" for c in evaluation.clips if c.error]
     assert not failed, failed
     assert len(evaluation.clips) > 0
