@@ -58,8 +58,8 @@ def preload_judge() -> threading.Thread:
     return thread
 
 
-# A roll this large is worth telling (the rules correct for it either way): a level phone reads
-# within 1 deg on the shared clips, a phone propped at an angle 4-5.
+# A roll this large is worth telling (the rules correct for it either way): most level phones
+# read within 1.4 deg on the shared clips, the one propped at an angle 4-5.4.
 ROLL_WARN_DEG = 2.0
 
 

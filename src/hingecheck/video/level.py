@@ -11,10 +11,11 @@ camera read floor edges 4-9 deg off on four sources), while a vertical one stays
 under a pan and leans only with the roll (and, symmetrically about the centre, with the
 camera's pitch, which the peak of the votes averages out).
 
-Measured on the shared clips (8 frames each): the one source filmed with the phone rolled
-reads 7.5-8.7 deg on all five of its clips (its labels: the scene's verticals lean 6-7 deg);
-every other clip reads within 0.3 deg of level, or reads no roll (no long vertical edge in
-view: 26 of 55 clips), which is taken as level.
+Measured on the shared clips' pose passes: the one source filmed with the phone rolled reads
+4.0-5.4 deg on all five of its clips (its labels: the scene's verticals lean 6-7 deg near the
+lifter, where the pitch adds to the roll); 25 clips of 9 other sources read within 1.4 deg of
+level, 3 clips of 3 sources 2.3-3.4 deg (unconfirmed), and 22 clips name no roll (too few plumb
+edges in view), which is taken as level.
 """
 
 from __future__ import annotations
