@@ -13,7 +13,7 @@ from hingecheck.cli.analyze import summary_lines
 from hingecheck.faults import FAULTS, SEVERITY, fault_kind, lift_name
 from hingecheck.outputs.text import counted, length, view_words
 from hingecheck.pipeline import Analysis
-from hingecheck.records import rep_list
+from hingecheck.summary import rep_list
 from hingecheck.synth import RepSpec, hinge_motion
 
 CFG = load_config()

@@ -1,9 +1,7 @@
 """The typed data passed between stages: VideoInfo -> Track -> Signals -> Rep -> Fault -> Report.
 
-Per-frame data are numpy arrays shaped (frames, ...) so that every stage after the pose model
-works on whole arrays. The report's JSON form is the contract other tools read
-(schema "hingecheck.report/1").
-"""
+Per-frame data are numpy arrays shaped (frames, ...): every stage after the pose model works on
+whole arrays. The report's JSON form is the contract other tools read (schema below)."""
 
 from __future__ import annotations
 
@@ -15,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from hingecheck import summary
 from hingecheck.atomic import atomic_path
 
 SCHEMA = "hingecheck.report/1"
@@ -64,13 +63,14 @@ class Track:
     people: np.ndarray  # (N,) int16, how many people the model saw in the frame
     cut: np.ndarray  # (N,) bool, a jump cut (an edit) just before this frame: a new take
     info: VideoInfo
-    # (N,) float32, the camera's roll in the frame's take (deg, + clockwise as seen; NaN: not
-    # read), from the scene's straight lines (video/level.py); leans are read level with it.
+    # (N,) float32: the camera's roll in the frame's take (deg, video/level.py), and the share of
+    # the picture changed since the frame before (video/cuts.py); NaN: not read (live, synthetic)
     roll: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    change: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     def __post_init__(self) -> None:
-        if len(self.roll) != len(self.t):  # not read (a live camera, a synthetic track)
-            self.roll = np.full(len(self.t), np.nan, dtype=np.float32)
+        for name in (n for n in ("roll", "change") if len(getattr(self, n)) != len(self.t)):
+            setattr(self, name, np.full(len(self.t), np.nan, dtype=np.float32))
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -197,8 +197,7 @@ class Rep:
     complete: bool = True  # False when the clip ends before the lifter stands back up
 
 
-# A call whose typical reading sits within one rep-to-rep spread of its threshold (confidence
-# below the normal CDF at 1, see rules.confidence) could well read the other way on a repeat.
+# Within one rep-to-rep spread of its threshold (rules.confidence): could read the other way.
 BORDERLINE = 0.8413
 
 
@@ -253,47 +252,6 @@ class Fault:
             "detail": self.detail,
             "cue": self.cue,
         }
-
-
-def worst(faults: list[Fault]) -> Fault:
-    """The worst of some faults of one type: the highest severity, then the reading furthest
-    past its threshold."""
-    from hingecheck.faults import SEVERITY, fault_kind
-
-    rank = {name: i for i, (name, _) in enumerate(SEVERITY)}
-    return max(
-        faults,
-        key=lambda f: (rank.get(f.severity, -1), fault_kind(f.type).excess(f.value, f.threshold)),
-    )
-
-
-def rep_list(reps: list[int]) -> str:
-    """Rep numbers as a coach lists them: "rep 5", "reps 1, 2, 4, 6-10"."""
-    nums = sorted(set(reps))
-    runs: list[list[int]] = []
-    for n in nums:
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    parts = [f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs]
-    return f"{'rep' if len(nums) == 1 else 'reps'} {', '.join(parts)}"
-
-
-def fault_summary(faults: list[Fault]) -> list[dict[str, Any]]:
-    """Each fault type said once, as a coach says it: the reps it happened on, the worst one
-    with its reading, and the cue (the terminal and the report's "summary" read this)."""
-    from hingecheck.faults import fault_kind
-
-    out = []
-    for ftype in dict.fromkeys(f.type for f in faults):  # in the order they first happened
-        mine = [f for f in faults if f.type == ftype]
-        w = worst(mine)
-        reps = sorted({f.rep for f in mine})
-        worst_of = f"worst: rep {w.rep}, " if len(reps) > 1 else ""
-        said = f"{fault_kind(ftype).label} on {rep_list(reps)} ({worst_of}{w.detail or w.severity})"
-        out.append({"type": ftype, "reps": reps, "worst_rep": w.rep, "text": said, "cue": w.cue})
-    return out
 
 
 @dataclass(frozen=True)
@@ -375,7 +333,7 @@ class Report:
             # the reps, "complete": false, and counted here: they are not in the rep count.
             "partial_pulls": sum(not r.complete for r in self.reps),
             "faults": [f.to_dict() for f in self.faults],
-            "summary": fault_summary(self.faults),
+            "summary": summary.fault_summary(self.faults),
             "warnings": list(self.warnings),
             "config_hash": self.config_hash,
         }
@@ -405,31 +363,22 @@ class Report:
             )
             for f in data["faults"]
         ]
-        reps = [
-            Rep(
-                index=int(r["index"]),
-                start=-1,
-                bottom=-1,
-                top=-1,
-                end=-1,
-                start_s=float(r["start_s"]),
-                bottom_s=float(r.get("bottom_s", r["start_s"])),
-                top_s=float(r.get("top_s", r["end_s"])),
-                end_s=float(r["end_s"]),
-                complete=bool(r.get("complete", True)),
-            )
+        reps = [  # frame indices -1: not in the JSON
+            Rep(int(r["index"]), -1, -1, -1, -1, float(r["start_s"]),
+                float(r.get("bottom_s", r["start_s"])), float(r.get("top_s", r["end_s"])),
+                float(r["end_s"]), bool(r.get("complete", True)))
             for r in data["reps"]
-        ]
+        ]  # fmt: skip
         return cls(
             source=VideoInfo(
-                path=str(src["path"]),
-                width=int(src.get("width", 0)),
-                height=int(src.get("height", 0)),
-                fps=float(src.get("fps", 0.0)),
-                frames=int(src.get("frames", 0)),
-                duration_s=float(src.get("duration_s", 0.0)),
-                rotation=int(src.get("rotation", 0)),
-            ),
+                str(src["path"]),
+                int(src.get("width", 0)),
+                int(src.get("height", 0)),
+                float(src.get("fps", 0.0)),
+                int(src.get("frames", 0)),
+                float(src.get("duration_s", 0.0)),
+                int(src.get("rotation", 0)),
+            ),  # fmt: skip
             view=View(
                 camera=str(view.get("camera", "")),
                 side=str(view.get("side", "")),

@@ -94,7 +94,7 @@ def summary_lines(result: Analysis) -> list[str]:
     each fault said once with the reps it happened on, its worst reading and its cue."""
     from hingecheck.faults import lift_name
     from hingecheck.outputs.text import clock, counted, view_words
-    from hingecheck.records import fault_summary
+    from hingecheck.summary import fault_summary
 
     rep = result.report
     lines = [

@@ -24,7 +24,7 @@ from hingecheck.video.source import Frame
 
 # 3: the model runs at pose.sample_hz, frames between interpolated; 4: jump cuts (Track.cut);
 # 5: a coarse grid, dense where the motion turns (pose/sampling.py); 6: the camera's roll
-# (Track.roll, video/level.py)
+# (Track.roll, video/level.py) and each frame's picture change (Track.change)
 CACHE_VERSION = 6
 # The camera's roll is read from a frame this often (s): ~4 ms a reading, and a take (between
 # jump cuts) shorter than this still gets its first frame read.
@@ -143,6 +143,7 @@ def finish_pass(result: PosePass, cut_min_share: float) -> Track:
     cut = find_cuts(result.frame_change, cut_min_share)
     track = fill_frames(result.samples, result.frame_t, cut)
     track.roll = takes_roll(result.frame_roll, cut)
+    track.change = result.frame_change.astype(np.float32)
     return track
 
 

@@ -121,12 +121,18 @@ def find_cuts(share: np.ndarray, min_share: float) -> np.ndarray:
     return share - np.maximum(before, after) >= min_share
 
 
+# A frame whose picture changed this much is a new picture whatever the pose does: real cuts
+# read 0.85-1.0 on three shared sources; flicker, captions and doubled frames at most 0.5.
+NEW_PICTURE = 0.6
+
+
 def pose_confirms(
     cut: np.ndarray,
     landmarks: np.ndarray,
     present: np.ndarray,
     size: tuple[int, int],
     jump_trunks: float,
+    change: np.ndarray | None = None,
 ) -> np.ndarray:
     """The picture's cuts that the lifter's pose confirms as a new take.
 
@@ -138,8 +144,10 @@ def pose_confirms(
     lifter jumps (a same-framing jump cut), changes size (another camera) or appears or leaves.
     So a cut stands where, across it, the mid-hip or mid-shoulder moves more than `jump_trunks`
     trunk lengths (the fastest hinge, a swing, moves the hips ~0.1 a frame at 30 fps), the
-    trunk's length changes by a third, or the lifter is seen on one side only. `landmarks`:
-    (N, 33, >=2) normalised; the unit is the trunk's median length over the clip."""
+    trunk's length changes by a third, or the lifter is seen on one side only; or where the
+    picture changed almost wholly (`change`, each frame's changed share: at least NEW_PICTURE;
+    NaN, not measured: the picture's flag stands). `landmarks`: (N, 33, >=2) normalised; the
+    unit is the trunk's median length over the clip."""
     out = np.asarray(cut, dtype=bool).copy()
     idx = np.flatnonzero(out)
     idx = idx[idx > 0]
@@ -154,6 +162,9 @@ def pose_confirms(
     unit = float(np.median(trunk[seen])) if seen.any() else 0.0
     for i in idx:
         a, b = i - 1, i
+        share = np.nan if change is None else float(change[i])
+        if not share < NEW_PICTURE:  # a new picture, or not measured (NaN)
+            continue
         if seen[a] != seen[b] or unit <= 0:
             continue  # the lifter appears or leaves with the picture: a new take
         if not seen[a]:
