@@ -55,7 +55,9 @@ def _classify(track: Track, signals: Signals, done: list[Rep], cfg: ExerciseConf
     # Wrist below the shoulder by this share of trunk length: ~1.3 hanging, ~0 on the back.
     hang_bottom = np.nanmedian(wrist[bottoms] - shoulder[bottoms]) / trunk
     hang_top = np.nanmedian(wrist[tops] - shoulder[tops]) / trunk
-    knee_bottom = np.nanmedian(signals.knee_flexion[bottoms])
+    # The bend's size: a knee read 40-70 deg "backwards" at the bottom is a bend read with the
+    # wrong facing (from near the front, as reps.py counts it), not a hyperextended knee.
+    knee_bottom = np.nanmedian(np.abs(signals.knee_flexion[bottoms]))
     rep_s = np.median([r.end_s - r.start_s for r in done])
     gm = cfg.good_morning_max_hang
     if abs(hang_bottom) < gm and abs(hang_top) < gm:
