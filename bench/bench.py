@@ -68,7 +68,8 @@ def run_stage(
     from hingecheck.config import load_config
     from hingecheck.outputs.registry import write_outputs
     from hingecheck.pipeline import judge_track
-    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.bundle import quiet_native_stderr
+    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
     from hingecheck.pose.sampling import TurnSettings
     from hingecheck.pose.track import estimate_track
     from hingecheck.records import Track

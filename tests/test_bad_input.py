@@ -23,7 +23,7 @@ from video_support import write_video
 
 from hingecheck.cli import main
 from hingecheck.config import load_config
-from hingecheck.pose.landmarker import default_model_path
+from hingecheck.pose.bundle import default_model_path
 from hingecheck.pose.track import cache_key
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
 

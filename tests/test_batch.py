@@ -27,7 +27,7 @@ from hingecheck.batch.jobs import SetJob, SetResult
 from hingecheck.batch.manifest import check_inputs, iter_jobs
 from hingecheck.batch.resume import SetKey, finished
 from hingecheck.cli import main
-from hingecheck.pose.landmarker import default_model_path
+from hingecheck.pose.bundle import default_model_path
 
 
 @pytest.fixture(scope="module")

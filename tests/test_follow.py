@@ -144,7 +144,8 @@ def wide_set():
 
 @pytest.mark.slow
 def test_tracking_on_a_crop_follows_the_lifter_like_detection_on_every_frame(wide_set):
-    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.bundle import quiet_native_stderr
+    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
 
     frames, fps = wide_set
     with quiet_native_stderr():
@@ -170,7 +171,8 @@ def test_tracking_on_a_crop_follows_the_lifter_like_detection_on_every_frame(wid
 def test_a_lifter_who_jumps_across_the_frame_is_found_again(wide_set):
     """The picture jumps (a camera knocked): the tracked pose is tested, and within a few
     frames the lifter is followed at the new place."""
-    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, quiet_native_stderr
+    from hingecheck.pose.bundle import quiet_native_stderr
+    from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
 
     frames, fps = wide_set
     shift = 160

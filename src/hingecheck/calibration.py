@@ -18,7 +18,7 @@ from hingecheck.errors import InputError
 from hingecheck.judge.calibrate import LabelledSet, source_of
 from hingecheck.judge.evaluate import load_labels
 from hingecheck.pipeline import Reading, analyze, read_track
-from hingecheck.pose.landmarker import check_model, default_model_path
+from hingecheck.pose.bundle import check_model, default_model_path
 from hingecheck.pose.track import cache_key
 from hingecheck.records import Track
 

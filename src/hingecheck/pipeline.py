@@ -17,7 +17,7 @@ from hingecheck.analysis import Analysis
 from hingecheck.config import Config, load_config
 from hingecheck.errors import InputError
 from hingecheck.outputs.text import counted
-from hingecheck.pose.landmarker import check_model, default_model_path, quiet_native_stderr
+from hingecheck.pose.bundle import check_model, default_model_path, quiet_native_stderr
 from hingecheck.pose.track import cache_key
 from hingecheck.records import Rep, Report, Signals, Track, View
 from hingecheck.version import __version__

@@ -20,7 +20,7 @@ from hingecheck.batch.jobs import SetJob, SetResult, failed
 from hingecheck.batch.resume import SetKey, clean_staging, committed, finished
 from hingecheck.config import load_config
 from hingecheck.errors import InputError
-from hingecheck.pose.landmarker import default_model_path
+from hingecheck.pose.bundle import default_model_path
 from hingecheck.version import __version__
 
 if TYPE_CHECKING:

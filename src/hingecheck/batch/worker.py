@@ -20,7 +20,8 @@ from hingecheck.errors import InputError
 from hingecheck.faults import FAULT_TYPES
 from hingecheck.outputs.registry import TRACK, prepare_out_dir, write_outputs
 from hingecheck.pipeline import Analysis, analyze
-from hingecheck.pose.landmarker import FollowSettings, PoseEstimator, default_model_path
+from hingecheck.pose.bundle import default_model_path
+from hingecheck.pose.landmarker import FollowSettings, PoseEstimator
 from hingecheck.version import __version__
 from hingecheck.video.source import check_video_path
 

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from hingecheck.config import load_config
     from hingecheck.outputs.registry import prepare_out_dir
     from hingecheck.outputs.text import counted
-    from hingecheck.pose.landmarker import check_model, default_model_path
+    from hingecheck.pose.bundle import check_model, default_model_path
 
     if args.ship_videos and not args.ray:
         raise _usage("--ship-videos needs --ray")

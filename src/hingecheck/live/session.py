@@ -27,12 +27,8 @@ from hingecheck.live.recording import Beeper, Tape, save_session
 from hingecheck.outputs.registry import prepare_out_dir
 from hingecheck.outputs.text import clock
 from hingecheck.outputs.writers import write_text
-from hingecheck.pose.landmarker import (
-    FollowSettings,
-    FramePose,
-    PoseEstimator,
-    quiet_native_stderr,
-)
+from hingecheck.pose.bundle import quiet_native_stderr
+from hingecheck.pose.landmarker import FollowSettings, FramePose, PoseEstimator
 from hingecheck.pose.parallel import available_cpus
 from hingecheck.records import VideoInfo
 from hingecheck.video.capture import Grab, Grabber
