@@ -153,7 +153,7 @@ def test_overlay_text_off_the_body_and_pictures(run, tmp_path_factory):
     from hingecheck.outputs.video import render_video
     from hingecheck.pipeline import analyze
 
-    _, out = run
+    _, out, _ = run
     result = analyze(DEMO, None, cache_path=out / "demo_set.track.npz")
     assert result.from_cache
     folder = tmp_path_factory.mktemp("demo-pictures")

@@ -27,9 +27,11 @@ from hingecheck import config, faults
 # 1. Its row in the fault table.
 ROW = dataclasses.replace(
     faults.FAULTS[1], key="dummy_fault", label="Dummy knees", short="dummy",
-    cue="Keep the knees softer.", message="knees bent {where} ({value:.0f}° of flexion)",
-    colour="#1030f0", severe_excess=20.0, repeat_sd=3.0, charts=("knee_angle",), decided="pull",
-    oblique="", marks_outline=False, synth="",
+    cues={"pull": "Keep the knees softer.", "hinge": "Keep the knees softer.",
+          "swing": "Keep the knees softer."},
+    message="knees bent {where}", detail="{value:.0f}° of flexion",
+    colour="#1030f0", severe_share=0.4, rising=True, repeat_sd=3.0, charts=("knee_angle",),
+    decided="pull", oblique="", marks_outline=False, synth="", tuned=(),
 )
 faults.FAULTS = (*faults.FAULTS, ROW)
 faults.FAULT_TYPES = tuple(k.key for k in faults.FAULTS)

@@ -56,7 +56,8 @@ def _fake(times: list[float]):
 
     info = VideoInfo("v.mp4", 16, 16, 10.0, 0, 1.0)
     samples = stack_track(times[::2], [_empty() for _ in times[::2]], info)
-    return PosePass(samples, np.array(times), np.zeros(len(times), np.float32)), info
+    n = len(times)
+    return PosePass(samples, np.array(times), np.zeros(n, np.float32), np.full(n, np.nan)), info
 
 
 def test_stitch_refuses_a_seam_that_does_not_meet():
