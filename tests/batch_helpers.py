@@ -13,6 +13,7 @@ from pathlib import Path
 
 from videos import write_video
 
+from hingecheck.batch.manifest import set_folder
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
 
 FPS = 10
@@ -48,7 +49,7 @@ def wait_for_staging(out: Path, stem: str, proc: subprocess.Popen, timeout: floa
     """The pid of the worker analysing `stem` (its staging folder is named by it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for d in out.rglob(f".*.{stem}.part-*"):
+        for d in out.rglob(f".{stem}.*.part-*"):
             tag = d.name.rsplit("-", 1)[1]
             if tag.isdigit():
                 return int(tag)
@@ -72,3 +73,8 @@ def rows(out: Path) -> dict[str, dict[str, str]]:
 def leftovers(out: Path) -> list[str]:
     """Anything half-written: staging folders and .part files."""
     return sorted(p.name for p in out.rglob("*") if ".part-" in p.name or p.name.endswith(".part"))
+
+
+def set_dir(out: Path, video: Path, lifter: str | None = None) -> Path:
+    """Where the batch puts `video`'s outputs (under the lifter's folder when a row names one)."""
+    return out / set_folder(video, lifter)

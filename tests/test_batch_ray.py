@@ -20,6 +20,7 @@ from batch_helpers import (
     kill_worker,
     leftovers,
     rows,
+    set_dir,
     start_batch,
     wait_for_staging,
 )
@@ -105,8 +106,9 @@ def test_ray_batch_manifest_bad_file_and_a_killed_actor(cluster, tmp_path):
     assert by["s2"]["status"] == "failed" and "worker died" in by["s2"]["reason"], by["s2"]
     assert by["s3"]["status"] == "analysed" and int(by["s3"]["squat_like_knee_bend"]) >= 1
     assert by["s4"]["status"] == "failed" and "not a readable video" in by["s4"]["reason"]
-    assert (out / "anna" / "s1.json").is_file() and (out / "ben" / "s3.json").is_file()
-    assert not (out / "anna" / "s2.json").exists() and leftovers(out) == []
+    anna, ben = (set_dir(out, clips / "s1.mp4", who) for who in ("anna", "ben"))
+    assert (anna / "s1.json").is_file() and (ben / "s3.json").is_file()
+    assert not (anna / "s2.json").exists() and leftovers(out) == []
     assert err.strip().splitlines()[-1].startswith(f"  {clips / 's4.mp4'}: "), err
 
 
@@ -118,12 +120,13 @@ def test_ray_ships_videos_to_nodes_without_the_shared_disk(cluster, tmp_path):
     args = (str(clips), "-o", str(out), "--ray", cluster, "--workers", "1", "--ship-videos")
     code, _, err = finish(start_batch(*args, "--no-video"))
     assert code == 0, err
-    report = json.loads((out / "clips" / "lift.json").read_text())
+    folder = set_dir(out, video)
+    report = json.loads((folder / "lift.json").read_text())
     assert report["source"]["path"] == str(video)  # the lifter's file, not the worker's copy
     assert len(report["reps"]) == 1
-    page = (out / "clips" / "lift.html").read_text()
+    page = (folder / "lift.html").read_text()
     assert "../../clips/lift.mp4" in page  # the review page plays the source video
-    assert (out / "clips" / ".lift.done.json").is_file() and leftovers(out) == []
+    assert (folder / ".lift.done.json").is_file() and leftovers(out) == []
     # Resumed on the driver's disk: the shipped set is not sent again.
     code, stdout, err = finish(start_batch(*args, "--no-video", "-v"))
     assert code == 0 and "skipped" in stdout, (stdout, err)
