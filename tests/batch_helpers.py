@@ -30,10 +30,9 @@ def hinge_video(path: Path, reps=("clean",), lead_out_s: float = 1.4) -> Path:
 def start_batch(*args: str, **kw) -> subprocess.Popen:
     """`hingecheck batch ARGS` as its own process group (so a Ctrl-C can be sent as a
     terminal sends it: to the whole group)."""
+    kw = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kw}
     return subprocess.Popen(
         [sys.executable, "-m", "hingecheck", "batch", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
         **kw,

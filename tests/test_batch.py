@@ -27,6 +27,7 @@ from batch_helpers import (
 from hingecheck.batch import open_engine, run
 from hingecheck.batch.jobs import SetJob, SetResult
 from hingecheck.batch.manifest import check_inputs, iter_jobs
+from hingecheck.batch.ray_cluster import exposure_warning
 from hingecheck.batch.resume import (
     SetKey,
     clean_staging,
@@ -73,7 +74,8 @@ def test_pool_batch_bad_file_and_a_worker_killed_mid_set(clips, tmp_path):
         f"  {clips / 'ben' / 'b2.mp4'}: {by['b2']['reason']}",
     ]
     # Outputs per folder; the killed set left nothing behind; the index lists the two sets.
-    assert sorted(p.name for p in set_dir(out, clips / "anna" / "a1.mp4").iterdir() if not p.name.startswith(".")) == [
+    anna = set_dir(out, clips / "anna" / "a1.mp4")
+    assert sorted(p.name for p in anna.iterdir() if not p.name.startswith(".")) == [
         "a1.csv",
         "a1.html",
         "a1.json",
@@ -401,6 +403,17 @@ def test_unreachable_ray_address(capsys, tmp_path, one_video):
     assert "expected auto or HOST:PORT" in _refused(
         capsys, str(one_video), "-o", str(tmp_path / "o"), "--ray", "nowhere"
     )
+
+
+def test_the_ray_exposure_warning():
+    """Ray's servers listen on every interface: warned unless the machine is loopback only or
+    Ray's token authentication is on."""
+    warning = exposure_warning("192.0.2.2", token_auth=False)
+    assert warning is not None and "192.0.2.2 with authentication off" in warning
+    assert "RAY_AUTH_MODE=token" in warning and "firewall" in warning
+    assert exposure_warning("192.0.2.2", token_auth=True) is None
+    assert exposure_warning("127.0.0.1", token_auth=False) is None
+    assert exposure_warning("::1", token_auth=False) is None
 
 
 def test_setjob_contract():

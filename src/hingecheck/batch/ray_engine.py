@@ -13,7 +13,6 @@ cluster has no room for it (its node was lost), it starts when the node is back.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 import os
 import socket
@@ -28,6 +27,13 @@ from typing import Any
 
 from hingecheck.batch.engine import EngineContext
 from hingecheck.batch.jobs import SetJob, SetResult, failed, overdue
+from hingecheck.batch.ray_cluster import (
+    check_version,
+    connect,
+    driver_exposure,
+    first_line,
+    why_lost,
+)
 from hingecheck.batch.resume import staging_dir
 from hingecheck.batch.worker import SetAnalyzer, analyze_set, analyze_shipped, place_shipped
 from hingecheck.errors import InputError
@@ -82,76 +88,6 @@ class _Slot:
     failed_starts: int = 0
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__
-
-
-def connect(address: str) -> bool:
-    """Join the cluster at `address` ("auto" or host:port); True when this call joined it
-    (so closing the engine leaves it). InputError, on one line, when it can't."""
-    try:
-        import ray
-    except ImportError:
-        raise InputError(
-            "--ray needs Ray: pip install 'hingecheck[ray]' (the same Ray version as the cluster)"
-        ) from None
-    if ray.is_initialized():  # the embedding application joined already
-        return False
-    if address != "auto":
-        host, _, port = address.rpartition(":")
-        host = host.removeprefix("ray://")
-        if not host or not port.isdigit():
-            raise InputError(f"--ray: expected auto or HOST:PORT, got {address!r}")
-        try:  # Ray itself retries an unreachable address for minutes
-            socket.create_connection((host, int(port)), timeout=5.0).close()
-        except OSError as exc:
-            raise InputError(
-                f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}"
-            ) from None
-    try:
-        ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
-    except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; each is one line here
-        text = _first_line(exc)
-        if "mismatch" in str(exc).lower():
-            raise InputError(
-                f"Ray version mismatch with the cluster at {address}: this side has Ray "
-                f"{ray.__version__}: {text}"
-            ) from None
-        raise InputError(f"cannot join the Ray cluster at {address}: {text}") from None
-    return True
-
-
-def exposure_warning(node_ip: str, token_auth: bool) -> str | None:
-    """The warning due when this driver (and Ray on this machine) listens on `node_ip` beyond
-    loopback with Ray's token authentication off: anyone who reaches those ports runs code."""
-    try:
-        loopback = ipaddress.ip_address(node_ip).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback or token_auth:
-        return None
-    return (
-        f"warning: Ray listens on {node_ip} with authentication off: anyone who can reach "
-        "this machine's Ray ports can run code here (set RAY_AUTH_MODE=token on every node "
-        "and the driver, or keep the cluster behind a firewall; see the README)"
-    )
-
-
-def _driver_exposure(ray: Any) -> str | None:
-    try:  # private API, read defensively: a warning is no reason to stop a batch
-        from ray._private.authentication.authentication_utils import is_token_auth_enabled
-
-        token = bool(is_token_auth_enabled())
-    except Exception:  # noqa: BLE001
-        token = False
-    try:
-        ip = str(ray.util.get_node_ip_address())
-    except Exception:  # noqa: BLE001
-        return None
-    return exposure_warning(ip, token)
-
-
 class RayEngine(EngineContext):
     """Sets run on `workers` actors on a Ray cluster (default: one per CPU it has).
 
@@ -177,7 +113,7 @@ class RayEngine(EngineContext):
         self._ship_all = ship
         self._stopped = False
         try:
-            if (warning := _driver_exposure(ray)) is not None:
+            if (warning := driver_exposure(ray)) is not None:
                 self._notify(warning)
             cpus = int(ray.cluster_resources().get("CPU", 1))
             self.workers = max(1, workers or cpus)
@@ -209,9 +145,9 @@ class RayEngine(EngineContext):
                 f"{READY_TIMEOUT_S:.0f} s (too few free CPUs? use --workers)"
             ) from None
         except ray.exceptions.RayError as exc:
-            raise InputError(f"the Ray workers could not start: {_first_line(exc)}") from None
+            raise InputError(f"the Ray workers could not start: {first_line(exc)}") from None
         for slot, info in zip(slots, infos, strict=True):
-            _check_version(info)
+            check_version(info)
             slot.pid = int(info["pid"])
 
     def worker_pids(self) -> list[int]:
@@ -257,12 +193,12 @@ class RayEngine(EngineContext):
         try:
             value = ray.get(ref)
         except ray.exceptions.RayActorError as exc:
-            why = _why(exc)
+            why = why_lost(exc)
             fut.set_result(failed(job, f"the worker died while analysing this set ({why})"))
             self._replace(slot, f"a Ray worker was lost ({why})")
             return
         except ray.exceptions.RayError as exc:
-            fut.set_result(failed(job, f"{type(exc).__name__}: {_first_line(exc)}"))
+            fut.set_result(failed(job, f"{type(exc).__name__}: {first_line(exc)}"))
             return
         if value[0] == "ship":  # this actor's node can't see the file: send it, to this one
             slot.ship = True
@@ -308,12 +244,12 @@ class RayEngine(EngineContext):
         ray = self._ray
         try:
             info = ray.get(slot.hello)
-            _check_version(info)
+            check_version(info)
         except (ray.exceptions.RayError, InputError) as exc:
             slot.failed_starts += 1
             if isinstance(exc, InputError) or slot.failed_starts >= START_TRIES:
                 self._slots.remove(slot)
-                self._notify(f"a Ray worker could not be replaced: {_first_line(exc)}")
+                self._notify(f"a Ray worker could not be replaced: {first_line(exc)}")
             else:
                 self._replace(slot, "")
             return
@@ -395,25 +331,3 @@ class RayEngine(EngineContext):
         if self._joined and self._ray.is_initialized():
             self._ray.shutdown()
             self._joined = False
-
-
-def _check_version(info: dict[str, Any]) -> None:
-    if info["version"] != __version__:
-        raise InputError(
-            f"hingecheck version mismatch: {__version__} here, {info['version']} on "
-            f"the cluster's node {info['host']} (install the same version there)"
-        )
-
-
-def _why(exc: BaseException) -> str:
-    text = str(exc).lower()
-    for needle, why in (
-        ("node", "its node was lost"),
-        ("sigkill", "killed by SIGKILL"),
-        ("sigsegv", "crashed with SIGSEGV"),
-        ("out of memory", "out of memory"),
-        ("oom", "out of memory"),
-    ):
-        if needle in text:
-            return why
-    return "its process ended"
