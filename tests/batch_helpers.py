@@ -48,7 +48,7 @@ def wait_for_staging(out: Path, stem: str, proc: subprocess.Popen, timeout: floa
     """The pid of the worker analysing `stem` (its staging folder is named by it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for d in out.rglob(f".{stem}.*.part-*"):
+        for d in out.rglob(f".*{stem}.*part-*"):  # .<stem>.<hash>.part-<pid>
             tag = d.name.rsplit("-", 1)[1]
             if tag.isdigit():
                 return int(tag)

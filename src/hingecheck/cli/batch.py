@@ -51,10 +51,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="analyse many sets: files, folders or a manifest",
         description="Analyse many recorded sets: video files, folders (searched recursively) "
         "or manifests (CSV with a header, or JSON lines: path, and optionally exercise, "
-        "lifter, date). Each set's outputs go to OUT/<lifter or folder>/, with "
-        "OUT/batch.csv, OUT/batch.json and OUT/index.html over all of them. Re-running the "
-        "same command skips the sets already done. Exit 0: all analysed or not judgeable; "
-        "3: some failed; 2: bad arguments.",
+        "lifter, date). Each set's outputs go to OUT/[<lifter>/]<video's folder>-<hash>/ "
+        "(the same folder in every run, never shared by two videos), with OUT/batch.csv, "
+        "OUT/batch.json and OUT/index.html over all of them. Re-running the same command "
+        "skips the sets already done. Exit 0: all analysed or not judgeable; 3: some failed; "
+        "2: bad arguments; 130 Ctrl-C; 143 SIGTERM.",
     )
     p.add_argument("inputs", type=Path, nargs="+", metavar="INPUT", help="video, folder, manifest")
     p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
