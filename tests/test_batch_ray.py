@@ -4,6 +4,7 @@ processes this module started)."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -188,3 +189,29 @@ def test_losing_a_node_keeps_the_batch_going_and_the_pool_grows_back(cluster, tm
         f"({len(pre)} sets); with one after the loss: {60.0 * len(post) / (back - lost):.1f} "
         f"({len(post)} sets in the {back - lost:.0f} s until the node was back)"
     )
+
+
+@pytest.mark.slow
+def test_a_hung_actor_times_out_and_is_replaced(cluster, tmp_path):
+    """An actor stopped by SIGSTOP (a decoder that hangs) fails its set after --timeout; a
+    new actor takes its place and runs the next set."""
+    hinge_video(tmp_path / "clips" / "h1.mp4")
+    hinge_video(tmp_path / "clips" / "h2.mp4", reps=("squat",))
+    out = tmp_path / "out"
+    proc = start_batch(
+        str(tmp_path / "clips"), "-o", str(out), "--ray", cluster.address,
+        "--workers", "1", "--no-video", "--timeout", "20",
+    )  # fmt: skip
+    pid = wait_for_staging(out, "h1", proc)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        code, _, err = finish(proc)
+    finally:
+        with contextlib.suppress(OSError):  # ended by Ray already, as it should be
+            os.kill(pid, signal.SIGCONT)
+    assert code == 3, err
+    by = rows(out)
+    assert by["h1"]["status"] == "failed", by["h1"]
+    assert "stopped after 20 s, the time limit per set" in by["h1"]["reason"], by["h1"]
+    assert by["h2"]["status"] == "analysed" and int(by["h2"]["squat_like_knee_bend"]) >= 1
+    assert "h1.mp4 ran past the time limit" in err and leftovers(out) == [], err

@@ -222,7 +222,9 @@ class RayEngine(EngineContext):
                 del self._running[ref]
                 slot.busy = None
                 fut.set_result(failed(job, overdue(self.timeout), now - t0))
-                self._replace(slot, f"a Ray worker was stopped: {job.video.name} overran")
+                self._replace(
+                    slot, f"a Ray worker was stopped ({job.video.name} ran past the time limit)"
+                )
 
     def _replace(self, slot: _Slot, why: str) -> None:
         """Put a new actor in `slot`, started in the background (no wait here: with every CPU
