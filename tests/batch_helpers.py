@@ -27,6 +27,15 @@ def hinge_video(path: Path, reps=("clean",), lead_out_s: float = 1.4) -> Path:
     return write_video(path, list(render_frames(motion, width=160, height=120)), FPS)
 
 
+def coach_folder(root: Path) -> Path:
+    """A coach's folder: two lifters' subfolders, a bad file among them."""
+    hinge_video(root / "anna" / "a1.mp4")
+    hinge_video(root / "anna" / "a2.mp4", reps=("clean", "squat"))
+    hinge_video(root / "ben" / "b1.mp4", reps=("squat",))
+    (root / "ben" / "b2.mp4").write_text("not a video\n")
+    return root
+
+
 def start_batch(*args: str, **kw) -> subprocess.Popen:
     """`hingecheck batch ARGS` as its own process group (so a Ctrl-C can be sent as a
     terminal sends it: to the whole group)."""
