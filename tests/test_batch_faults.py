@@ -118,6 +118,7 @@ def test_a_hung_set_times_out_and_a_missing_row_fails_alone(clips, tmp_path):
     args = (str(manifest), "-o", str(out), "--no-video", "--workers", "1", "--timeout", "20")
     code, _, err = finish(start_batch(*args[:3]))  # without --skip-missing: refused
     assert code == 2 and "sets.csv line 5: no such file" in err, err
+    assert "(--skip-missing runs the other sets)" in err, err
     proc = start_batch(*args, "--skip-missing")
     pid = wait_for_staging(out, "a2", proc)
     os.kill(pid, signal.SIGSTOP)

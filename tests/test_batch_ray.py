@@ -133,6 +133,7 @@ def test_ctrl_c_under_ray_starts_no_local_ray_and_says_incomplete(cluster, tmp_p
     doc = json.loads((out / "batch.json").read_text())
     assert doc["complete"] is False and doc["sets"] == []
     assert leftovers(out) == []
+    assert [d for d in out.rglob("*") if d.is_dir() and not any(d.iterdir())] == []
 
 
 @pytest.mark.slow

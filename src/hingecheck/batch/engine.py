@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -162,5 +163,7 @@ def run(
                 collect(done)
             else:
                 clean_staging(job)
+                with contextlib.suppress(OSError):  # only when empty: the set wrote nothing
+                    job.out_dir.rmdir()
         raise
     return results

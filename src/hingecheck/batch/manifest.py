@@ -74,8 +74,10 @@ def _videos_in(folder: Path, skip: Path) -> Iterator[Path]:
 def _check_video(video: Path, skip_missing: bool) -> None:
     """InputError for a file that can't be a video; a missing one passes with `skip_missing`
     (its set then fails on its own, named in the summary)."""
-    if skip_missing and not video.exists() and not video.is_symlink():
-        return
+    if not video.exists() and not video.is_symlink():
+        if skip_missing:
+            return
+        raise InputError(f"no such file: {video} (--skip-missing runs the other sets)")
     check_video_path(video)
 
 
