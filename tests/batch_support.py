@@ -13,6 +13,7 @@ from pathlib import Path
 
 from video_support import write_video
 
+from hingecheck.batch.manifest import set_folder
 from hingecheck.synth import RepSpec, hinge_motion, render_frames
 
 FPS = 10
@@ -26,13 +27,21 @@ def hinge_video(path: Path, reps=("clean",), lead_out_s: float = 1.4) -> Path:
     return write_video(path, list(render_frames(motion, width=160, height=120)), FPS)
 
 
+def coach_folder(root: Path) -> Path:
+    """A coach's folder: two lifters' subfolders, a bad file among them."""
+    hinge_video(root / "anna" / "a1.mp4")
+    hinge_video(root / "anna" / "a2.mp4", reps=("clean", "squat"))
+    hinge_video(root / "ben" / "b1.mp4", reps=("squat",))
+    (root / "ben" / "b2.mp4").write_text("not a video\n")
+    return root
+
+
 def start_batch(*args: str, **kw) -> subprocess.Popen:
     """`hingecheck batch ARGS` as its own process group (so a Ctrl-C can be sent as a
     terminal sends it: to the whole group)."""
+    kw = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kw}
     return subprocess.Popen(
         [sys.executable, "-m", "hingecheck", "batch", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
         **kw,
@@ -48,7 +57,7 @@ def wait_for_staging(out: Path, stem: str, proc: subprocess.Popen, timeout: floa
     """The pid of the worker analysing `stem` (its staging folder is named by it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for d in out.rglob(f".*.{stem}.part-*"):
+        for d in out.rglob(f".*{stem}.*part-*"):  # .<stem>.<hash>.part-<pid>
             tag = d.name.rsplit("-", 1)[1]
             if tag.isdigit():
                 return int(tag)
@@ -72,3 +81,8 @@ def rows(out: Path) -> dict[str, dict[str, str]]:
 def leftovers(out: Path) -> list[str]:
     """Anything half-written: staging folders and .part files."""
     return sorted(p.name for p in out.rglob("*") if ".part-" in p.name or p.name.endswith(".part"))
+
+
+def set_dir(out: Path, video: Path, lifter: str | None = None) -> Path:
+    """Where the batch puts `video`'s outputs (under the lifter's folder when a row names one)."""
+    return out / set_folder(video, lifter)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from batch_support import (
+    coach_folder,
     finish,
-    hinge_video,
     kill_worker,
     leftovers,
     rows,
+    set_dir,
     start_batch,
     wait_for_staging,
 )
@@ -25,20 +26,18 @@ from batch_support import (
 from hingecheck.batch import open_engine, run
 from hingecheck.batch.jobs import SetJob, SetResult
 from hingecheck.batch.manifest import check_inputs, iter_jobs
-from hingecheck.batch.resume import SetKey, finished
+from hingecheck.batch.ray_cluster import exposure_warning
+from hingecheck.batch.resume import (
+    SetKey,
+    finished,
+)
 from hingecheck.cli import main
 from hingecheck.pose.bundle import default_model_path
 
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory) -> Path:
-    """A coach's folder: two lifters' subfolders, a bad file among them."""
-    root = tmp_path_factory.mktemp("clips")
-    hinge_video(root / "anna" / "a1.mp4")
-    hinge_video(root / "anna" / "a2.mp4", reps=("clean", "squat"))
-    hinge_video(root / "ben" / "b1.mp4", reps=("squat",))
-    (root / "ben" / "b2.mp4").write_text("not a video\n")
-    return root
+    return coach_folder(tmp_path_factory.mktemp("clips"))
 
 
 @pytest.mark.slow
@@ -63,14 +62,15 @@ def test_pool_batch_bad_file_and_a_worker_killed_mid_set(clips, tmp_path):
         f"  {clips / 'ben' / 'b2.mp4'}: {by['b2']['reason']}",
     ]
     # Outputs per folder; the killed set left nothing behind; the index lists the two sets.
-    assert sorted(p.name for p in (out / "anna").iterdir() if not p.name.startswith(".")) == [
+    anna = set_dir(out, clips / "anna" / "a1.mp4")
+    assert sorted(p.name for p in anna.iterdir() if not p.name.startswith(".")) == [
         "a1.csv",
         "a1.html",
         "a1.json",
         "a1.srt",
         "a1.track.npz",
     ]
-    assert (out / "ben" / "b1.json").is_file() and leftovers(out) == []
+    assert (set_dir(out, clips / "ben" / "b1.mp4") / "b1.json").is_file() and leftovers(out) == []
     index = (out / "index.html").read_text()
     assert "a1.html" in index and "b1.html" in index and "a2.html" not in index
     doc = json.loads((out / "batch.json").read_text())
@@ -90,7 +90,8 @@ def test_ctrl_c_leaves_nothing_half_written_and_a_rerun_resumes(clips, tmp_path)
     assert code == 130, err
     assert "1 of 3 sets finished; run the same command again" in err
     assert leftovers(out) == []
-    assert (out / "anna" / "a1.json").is_file() and not (out / "anna" / "a2.json").exists()
+    anna = set_dir(out, clips / "anna" / "a1.mp4")
+    assert (anna / "a1.json").is_file() and not (anna / "a2.json").exists()
     assert json.loads((out / "batch.json").read_text())["complete"] is False
 
     code, _, err = finish(start_batch(*args, "-v"))
@@ -101,7 +102,7 @@ def test_ctrl_c_leaves_nothing_half_written_and_a_rerun_resumes(clips, tmp_path)
 
     # What the resume compares: the same set is done; other thresholds, another exercise,
     # another hingecheck version or other video content are not.
-    report = json.loads((out / "anna" / "a1.json").read_text())
+    report = json.loads((anna / "a1.json").read_text())
     job = next(j for j in iter_jobs([clips / "anna"], out, with_video=False) if j.stem == "a1")
 
     def key(j: SetJob) -> SetKey:
@@ -131,7 +132,7 @@ def test_a_set_committed_before_the_stop_counts_as_finished(clips, tmp_path):
     def jobs():
         yield a1
         deadline = time.monotonic() + 240
-        while not (out / "anna" / ".a1.done.json").is_file():  # committed by the worker
+        while not (a1.out_dir / ".a1.done.json").is_file():  # committed by the worker
             assert time.monotonic() < deadline, "a1 never finished"
             time.sleep(0.01)
         raise KeyboardInterrupt  # before the driver asked for a1's result
@@ -147,6 +148,7 @@ def test_folder_inputs_skip_the_output_folder_and_name_collisions(tmp_path):
     for sub in ("x", "y"):
         (clips / sub).mkdir(parents=True)
         (clips / sub / "set.mp4").write_bytes(b"")
+    (clips / "x" / "set.mov").write_bytes(b"")  # same stem, same folder: another set
     (clips / "x" / "set.annotated.mp4").write_bytes(b"")  # an earlier analyze's output
     out = clips / "out"
     (out / "x").mkdir(parents=True)
@@ -154,17 +156,22 @@ def test_folder_inputs_skip_the_output_folder_and_name_collisions(tmp_path):
     manifest = tmp_path / "m.csv"
     manifest.write_text("path,lifter\nclips/x/set.mp4,Anna K.\nclips/y/set.mp4,Anna K.\n")
     jobs = list(iter_jobs([clips, manifest, clips / "x" / "set.mp4"], out))
-    got = [
-        (j.video.relative_to(tmp_path).as_posix(), j.out_dir.relative_to(out).as_posix())
-        for j in jobs
-    ]
-    assert got == [
-        ("clips/x/set.mp4", "x"),
-        ("clips/y/set.mp4", "y"),
-        ("clips/x/set.mp4", "Anna K"),
-        ("clips/y/set.mp4", "Anna K-2"),  # same name, same lifter: its own folder
+    got = [(j.video.relative_to(tmp_path).as_posix(), j.out_dir.relative_to(out)) for j in jobs]
+    assert [v for v, _ in got] == [
+        "clips/x/set.mov",
+        "clips/x/set.mp4",
+        "clips/y/set.mp4",
+        "clips/x/set.mp4",
+        "clips/y/set.mp4",
     ]  # and the file named a third time runs once
-    assert check_inputs([clips, manifest], out) == 4
+    folders = [d.as_posix() for _, d in got]
+    assert len(set(folders)) == 5, folders  # no two sets share a folder
+    assert all(d.startswith(("x-", "y-", "Anna K/x-", "Anna K/y-")) for d in folders), folders
+    # A set's folder depends on the set alone: the same whatever else the run names.
+    alone = [j.out_dir for j in iter_jobs([clips / "y" / "set.mp4"], out)]
+    assert alone == [jobs[2].out_dir]
+    assert all(j.video.is_absolute() and j.out_dir.is_absolute() for j in jobs)
+    assert check_inputs([clips, manifest], out) == 5
 
 
 # ---- refused before any work: exit 2, one line ----------------------------------------------
@@ -271,6 +278,17 @@ def test_unreachable_ray_address(capsys, tmp_path, one_video):
     assert "expected auto or HOST:PORT" in _refused(
         capsys, str(one_video), "-o", str(tmp_path / "o"), "--ray", "nowhere"
     )
+
+
+def test_the_ray_exposure_warning():
+    """Ray's servers listen on every interface: warned unless the machine is loopback only or
+    Ray's token authentication is on."""
+    warning = exposure_warning("192.0.2.2", token_auth=False)
+    assert warning is not None and "192.0.2.2 with authentication off" in warning
+    assert "RAY_AUTH_MODE=token" in warning and "firewall" in warning
+    assert exposure_warning("192.0.2.2", token_auth=True) is None
+    assert exposure_warning("127.0.0.1", token_auth=False) is None
+    assert exposure_warning("::1", token_auth=False) is None
 
 
 def test_setjob_contract():

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -62,19 +63,23 @@ def open_engine(
     *,
     model: Path | None = None,
     ship: bool = False,
+    timeout: float | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> PoolEngine | RayEngine:
     """The local process pool (default: one worker per CPU), or with `ray_address` ("auto"
     or host:port) an actor pool on that Ray cluster (`workers` default: its CPUs). Use as a
     context manager. `model`: another pose bundle. `ship`: send every video through Ray's
-    object store even when a node could read it from a shared disk. Raises InputError for an
-    unreachable cluster or a version mismatch."""
+    object store even when a node could read it from a shared disk. `timeout`: seconds a set
+    may run before its worker is ended and replaced and the set fails (None: no limit).
+    `notify`: where the Ray engine's one-line news goes (default: the logging module).
+    Raises InputError for an unreachable cluster or a version mismatch."""
     if ray_address:
         from hingecheck.batch.ray_engine import RayEngine
 
-        return RayEngine(ray_address, workers, model, ship)
+        return RayEngine(ray_address, workers, model, ship, timeout, notify)
     from hingecheck.batch.pool import PoolEngine
 
-    return PoolEngine(workers, model)
+    return PoolEngine(workers, model, timeout)
 
 
 class _Keys:
@@ -158,5 +163,7 @@ def run(
                 collect(done)
             else:
                 clean_staging(job)
+                with contextlib.suppress(OSError):  # only when empty: the set wrote nothing
+                    job.out_dir.rmdir()
         raise
     return results

@@ -84,3 +84,10 @@ def failed(job: SetJob, reason: str, seconds: float = 0.0) -> SetResult:
     """A failed set, with the reason on one line."""
     line = " ".join(str(reason).split()) or "unknown error"
     return SetResult(job=job, status="failed", seconds=seconds, reason=line)
+
+
+def overdue(limit: float) -> str:
+    """Why a set stopped by the time limit per set failed."""
+    return (
+        f"stopped after {limit:.0f} s, the time limit per set (--timeout); its worker was replaced"
+    )

@@ -4,13 +4,15 @@ manifests (CSV with a header, or JSON lines: path, and optionally exercise, lift
 Inputs are checked in full before any work (`check_inputs`: a missing file, a malformed
 manifest line, a row naming a missing video are one-line InputErrors naming the line), then
 read again lazily (`iter_jobs`), so a 10,000-line manifest is never held in memory.
-Each set's outputs go to `OUT/<lifter>/`, else `OUT/<the video's folder>/`.
+Each set's outputs go to a folder that depends on the set alone (`set_folder`), so two runs
+never put two different sets in one folder and a re-run finds each set where it left it.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -31,7 +33,7 @@ class Entry:
     """One set as the inputs name it, before its output folder is chosen."""
 
     video: Path
-    group: str  # the output subfolder: the lifter, else the video's folder
+    group: str  # the output subfolder (see set_folder)
     where: str  # for messages: "sets.csv line 4", or the path itself
     exercise: str | None = None
     lifter: str | None = None
@@ -42,6 +44,18 @@ def folder_name(text: str) -> str:
     """A lifter's name or a folder path as a safe relative output folder."""
     parts = [re.sub(r"[^\w\-. ]+", "_", p).strip(" .") for p in re.split(r"[/\\]+", text)]
     return "/".join(p for p in parts if p) or "sets"
+
+
+def set_folder(video: Path, lifter: str | None = None) -> str:
+    """The set's output folder under OUT: its video's folder name and a short hash of that
+    folder's full path and the video's suffix (`day0-3f2a1c0d`), under the lifter's folder when
+    the row names one (`anna/day0-3f2a1c0d`). A function of the set alone: the same in every
+    run whatever else is in it, and two different videos with the same name never share one
+    (their outputs are named after the video's stem)."""
+    where = video.resolve().parent
+    key = f"{where}\0{video.suffix}".encode("utf-8", "surrogateescape")
+    name = f"{folder_name(where.name)}-{hashlib.sha256(key).hexdigest()[:8]}"
+    return f"{folder_name(lifter)}/{name}" if lifter else name
 
 
 def _videos_in(folder: Path, skip: Path) -> Iterator[Path]:
@@ -57,7 +71,17 @@ def _videos_in(folder: Path, skip: Path) -> Iterator[Path]:
         yield path
 
 
-def _row_entry(row: dict[str, object], base: Path, where: str) -> Entry:
+def _check_video(video: Path, skip_missing: bool) -> None:
+    """InputError for a file that can't be a video; a missing one passes with `skip_missing`
+    (its set then fails on its own, named in the summary)."""
+    if not video.exists() and not video.is_symlink():
+        if skip_missing:
+            return
+        raise InputError(f"no such file: {video} (--skip-missing runs the other sets)")
+    check_video_path(video)
+
+
+def _row_entry(row: dict[str, object], base: Path, where: str, skip_missing: bool) -> Entry:
     """One manifest row, checked (InputError naming the line)."""
     if not isinstance(row, dict):
         raise InputError(f"{where}: expected an object with a path")
@@ -70,7 +94,7 @@ def _row_entry(row: dict[str, object], base: Path, where: str) -> Entry:
     video = Path(values["path"]).expanduser()
     video = video if video.is_absolute() else base / video
     try:
-        check_video_path(video)
+        _check_video(video, skip_missing)
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
     exercise = values.get("exercise")
@@ -83,11 +107,10 @@ def _row_entry(row: dict[str, object], base: Path, where: str) -> Entry:
         except ValueError:
             raise InputError(f"{where}: date {date!r} is not YYYY-MM-DD") from None
     lifter = values.get("lifter")
-    group = folder_name(lifter) if lifter else folder_name(video.parent.name)
-    return Entry(video, group, where, exercise, lifter, date)
+    return Entry(video, set_folder(video, lifter), where, exercise, lifter, date)
 
 
-def _manifest(path: Path) -> Iterator[Entry]:
+def _manifest(path: Path, skip_missing: bool) -> Iterator[Entry]:
     kind = MANIFEST_SUFFIXES[path.suffix.lower()]
     base = path.parent
     try:
@@ -104,7 +127,7 @@ def _manifest(path: Path) -> Iterator[Entry]:
                     where = f"{path.name} line {reader.line_num}"
                     if None in row:
                         raise InputError(f"{where}: more fields than the header names")
-                    yield _row_entry(dict(row), base, where)
+                    yield _row_entry(dict(row), base, where, skip_missing)
             else:
                 for n, line in enumerate(fh, start=1):
                     if not line.strip() or line.lstrip().startswith("#"):
@@ -113,38 +136,39 @@ def _manifest(path: Path) -> Iterator[Entry]:
                         row = json.loads(line)
                     except json.JSONDecodeError as exc:
                         raise InputError(f"{path.name} line {n}: not JSON ({exc.msg})") from None
-                    yield _row_entry(row, base, f"{path.name} line {n}")
+                    yield _row_entry(row, base, f"{path.name} line {n}", skip_missing)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a text manifest (CSV or JSON lines)") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _entries(inputs: list[Path], out: Path) -> Iterator[Entry]:
+def _entries(inputs: list[Path], out: Path, skip_missing: bool) -> Iterator[Entry]:
     skip = out.resolve()
     for item in inputs:
-        if not item.exists():
+        if skip_missing and not item.exists() and item.suffix.lower() in VIDEO_SUFFIXES:
+            yield Entry(item, set_folder(item), str(item))
+        elif not item.exists():
             raise InputError(f"no such file or folder: {item}")
         if item.is_dir():
             found = False
             for video in _videos_in(item, skip):
                 found = True
-                rel = video.parent.relative_to(item).as_posix()
-                name = item.resolve().name if rel == "." else rel
-                yield Entry(video, folder_name(name), str(video))
+                yield Entry(video, set_folder(video), str(video))
             if not found:
                 raise InputError(f"no videos in {item} (looked for {', '.join(VIDEO_SUFFIXES)})")
         elif item.suffix.lower() in MANIFEST_SUFFIXES:
-            yield from _manifest(item)
+            yield from _manifest(item, skip_missing)
         else:
             check_video_path(item)
-            yield Entry(item, folder_name(item.resolve().parent.name), str(item))
+            yield Entry(item, set_folder(item), str(item))
 
 
-def check_inputs(inputs: list[Path], out: Path) -> int:
+def check_inputs(inputs: list[Path], out: Path, *, skip_missing: bool = False) -> int:
     """Read every input once, checking it; the number of sets. InputError on the first
-    problem, before any work."""
-    n = sum(1 for _ in iter_jobs(inputs, out))
+    problem, before any work (with `skip_missing`, a video that does not exist is no problem
+    here: its set fails alone)."""
+    n = sum(1 for _ in iter_jobs(inputs, out, skip_missing=skip_missing))
     if n == 0:
         raise InputError("no videos to analyse")
     return n
@@ -157,22 +181,20 @@ def iter_jobs(
     exercise: str | None = None,
     with_video: bool = True,
     config_path: Path | None = None,
+    skip_missing: bool = False,
 ) -> Iterator[SetJob]:
-    """The SetJobs, lazily, in input order. A video named twice runs once; two videos with
-    the same name in the same output folder get `<folder>-2/`, `-3/`, ... for the later."""
-    claimed: dict[tuple[str, str], Path] = {}
-    for e in _entries(inputs, out):
-        group, n = e.group, 1
-        source = e.video.resolve()
-        while claimed.get((group, e.video.stem), source) != source:
-            n += 1
-            group = f"{e.group}-{n}"
-        if (group, e.video.stem) in claimed:
+    """The SetJobs, lazily, in input order; a video named twice for one folder runs once.
+    Paths are made absolute here, so a worker on another node or in another working folder
+    reads and writes the same files as the driver."""
+    seen: set[tuple[str, str]] = set()
+    root = out.absolute()
+    for e in _entries(inputs, out, skip_missing):
+        if (e.group, e.video.name) in seen:
             continue
-        claimed[(group, e.video.stem)] = source
+        seen.add((e.group, e.video.name))
         yield SetJob(
-            video=e.video,
-            out_dir=out / group,
+            video=e.video.absolute(),
+            out_dir=root / e.group,
             exercise=e.exercise or exercise,
             lifter=e.lifter,
             date=e.date,

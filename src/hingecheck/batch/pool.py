@@ -16,7 +16,7 @@ from pathlib import Path
 from pebble import ProcessExpired, ProcessPool
 
 from hingecheck.batch.engine import EngineContext
-from hingecheck.batch.jobs import SetJob, SetResult, failed
+from hingecheck.batch.jobs import SetJob, SetResult, failed, overdue
 from hingecheck.batch.worker import SetAnalyzer, analyze_set
 
 # The analyzer of this worker process, set once by the pool's initializer: a process-wide
@@ -76,9 +76,12 @@ def _quiet_resource_tracker() -> None:
 class PoolEngine(EngineContext):
     """Sets run in `workers` local processes (default: one per CPU)."""
 
-    def __init__(self, workers: int | None = None, model: Path | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, model: Path | None = None, timeout: float | None = None
+    ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.model = Path(model) if model else None
+        self.timeout = timeout  # seconds a set may take; its worker is then ended and replaced
         _quiet_resource_tracker()
         # spawn, not fork: the driver has threads (progress bar, callbacks) a fork would copy.
         self._pool = ProcessPool(
@@ -92,7 +95,7 @@ class PoolEngine(EngineContext):
     def submit(self, job: SetJob) -> Future[SetResult]:
         """Queue one set; the future's result is its SetResult (a failed one, never raises)."""
         outer: Future[SetResult] = Future()
-        inner = self._pool.schedule(_run_in_worker, args=(job,))
+        inner = self._pool.schedule(_run_in_worker, args=(job,), timeout=self.timeout)
 
         def finish(f: Future) -> None:
             if outer.cancelled():
@@ -101,6 +104,8 @@ class PoolEngine(EngineContext):
                 outer.set_result(f.result())
             except CancelledError:
                 outer.set_result(failed(job, "cancelled"))
+            except TimeoutError:  # pebble ended the worker (SIGKILL if SIGTERM is not enough)
+                outer.set_result(failed(job, overdue(self.timeout or 0), self.timeout or 0))
             except BaseException as exc:  # noqa: BLE001 - a dead worker or a lost task
                 outer.set_result(failed(job, death_reason(exc)))
 

@@ -37,22 +37,49 @@ def stamp_path(out_dir: Path, stem: str) -> Path:
     return out_dir / f".{stem}.done.json"
 
 
+def _staging_prefix(job: SetJob) -> str:
+    # A hash of the output folder's name and the stem: "x" + "y.z" and "x.y" + "z" never meet,
+    # so one set's clean-up can't remove another's staging. The stem is cut for the name's sake.
+    key = f"{job.out_dir.name}/{job.stem}".encode("utf-8", "surrogateescape")
+    return f".{job.stem[:60]}.{hashlib.sha256(key).hexdigest()[:8]}.part-"
+
+
 def staging_dir(job: SetJob, tag: str) -> Path:
     """Where a worker (tagged by its pid) writes this set's outputs before they go in place."""
-    return job.out_dir.parent / f".{job.out_dir.name}.{job.stem}.part-{tag}"
+    return job.out_dir.parent / f"{_staging_prefix(job)}{tag}"
 
 
 def clean_staging(job: SetJob) -> None:
     """Remove what an interrupted or killed worker left of this set."""
-    for leftover in job.out_dir.parent.glob(f".{job.out_dir.name}.{job.stem}.part-*"):
+    prefix = _staging_prefix(job)
+    try:
+        leftovers = [p for p in job.out_dir.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:  # no folder: nothing was staged
+        leftovers = []
+    for leftover in leftovers:
         shutil.rmtree(leftover, ignore_errors=True)
     for part in job.out_dir.glob(f".{TRACK.name_for(job.stem)}.*.part"):  # atomic_path's
         part.unlink(missing_ok=True)
 
 
+def remove_empty(folder: Path, root: Path) -> None:
+    """Remove `folder` and its parents up to (not including) `root` while they are empty."""
+    folder, root = folder.absolute(), root.absolute()
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or already gone
+            if folder.exists():
+                return
+        folder = folder.parent
+
+
 def commit(staging: Path, out_dir: Path, stem: str) -> None:
-    """Move the staged outputs into the output folder, the stamp last, then drop staging."""
+    """Move the staged outputs into the output folder, the stamp last, then drop staging.
+    An earlier stamp goes first: a commit cut short leaves a set that is not finished, never
+    an old stamp over new outputs."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    stamp_path(out_dir, stem).unlink(missing_ok=True)
     stamp = stamp_path(staging, stem)
     for f in sorted(staging.iterdir()):
         if f != stamp:

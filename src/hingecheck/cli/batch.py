@@ -1,20 +1,48 @@
 """`hingecheck batch INPUT... -o OUT`: many sets at once, on this machine or a Ray cluster.
 
 Exit codes: 0 every set analysed or found not judgeable; 3 some sets failed (listed at the
-end); 2 bad arguments or inputs, an unreachable cluster, a version mismatch (one line).
+end); 2 bad arguments or inputs, an unreachable cluster, a version mismatch (one line);
+130 Ctrl-C, 143 SIGTERM (the sets finished so far are listed, `"complete": false`).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from hingecheck.cli.options import add_model_options, positive_int
 
+if TYPE_CHECKING:
+    from hingecheck.batch import SetResult
+
 EXIT_SOME_FAILED = 3
+EXIT_TERMINATED = 128 + signal.SIGTERM
+DEFAULT_TIMEOUT_S = 1800.0
+SUMMARY_EVERY_S = 60.0  # batch.csv / batch.json rewritten this often while a batch runs
+
+
+class Terminated(BaseException):
+    """SIGTERM (timeout, Slurm, Kubernetes, systemd): stop as Ctrl-C stops."""
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds, 0 or more (0: no limit)")
+    return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,10 +51,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="analyse many sets: files, folders or a manifest",
         description="Analyse many recorded sets: video files, folders (searched recursively) "
         "or manifests (CSV with a header, or JSON lines: path, and optionally exercise, "
-        "lifter, date). Each set's outputs go to OUT/<lifter or folder>/, with "
-        "OUT/batch.csv, OUT/batch.json and OUT/index.html over all of them. Re-running the "
-        "same command skips the sets already done. Exit 0: all analysed or not judgeable; "
-        "3: some failed; 2: bad arguments.",
+        "lifter, date). Each set's outputs go to OUT/[<lifter>/]<video's folder>-<hash>/ "
+        "(the same folder in every run, never shared by two videos), with OUT/batch.csv, "
+        "OUT/batch.json and OUT/index.html over all of them. Re-running the same command "
+        "skips the sets already done. Exit 0: all analysed or not judgeable; 3: some failed; "
+        "2: bad arguments; 130 Ctrl-C; 143 SIGTERM.",
     )
     p.add_argument("inputs", type=Path, nargs="+", metavar="INPUT", help="video, folder, manifest")
     p.add_argument("-o", "--out", type=Path, required=True, help="output folder")
@@ -69,6 +98,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="sets handed to the workers at most at once (default: twice the workers)",
     )
     p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"time limit per set: a set still running after it fails and its worker is "
+        f"replaced (default {DEFAULT_TIMEOUT_S:.0f}; 0: no limit)",
+    )
+    p.add_argument(
+        "--skip-missing",
+        action="store_true",
+        help="a manifest row or file that names no existing video fails alone (listed in "
+        "batch.csv) instead of refusing the whole batch",
+    )
+    p.add_argument(
         "--no-resume", action="store_true", help="analyse every set again, even those done before"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="print each set as it finishes")
@@ -79,11 +122,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from hingecheck.batch import SetResult, open_engine
+    from hingecheck.batch import open_engine
     from hingecheck.batch import run as run_batch
     from hingecheck.batch.manifest import check_inputs, iter_jobs
     from hingecheck.batch.summary import set_line, totals_line, write_summary
     from hingecheck.config import load_config
+    from hingecheck.errors import InputError
     from hingecheck.outputs.registry import prepare_out_dir
     from hingecheck.outputs.text import counted
     from hingecheck.pose.bundle import check_model, default_model_path
@@ -94,29 +138,46 @@ def run(args: argparse.Namespace) -> int:
     load_config(args.config)
     check_model(args.model or default_model_path())
     out = prepare_out_dir(args.out)
-    total = check_inputs(args.inputs, out)
+    total = check_inputs(args.inputs, out, skip_missing=args.skip_missing)
     jobs = iter_jobs(
         args.inputs,
         out,
         exercise=args.exercise,
         with_video=not args.no_video,
         config_path=args.config,
+        skip_missing=args.skip_missing,
     )
     progress = not args.quiet and sys.stderr.isatty()
     results: list[SetResult] = []
     started, t0 = datetime.now(), time.perf_counter()
     bar = tqdm(total=total, unit="set", desc="sets", disable=not progress, dynamic_ncols=True)
+    engine_name = f"ray {args.ray}" if args.ray else "local pool"
+    last_summary = time.monotonic()
 
     def on_result(r: SetResult) -> None:
+        nonlocal last_summary
         results.append(r)
         bar.update(1)
         if args.verbose:
             tqdm.write(set_line(r), file=sys.stdout)
+        if time.monotonic() - last_summary > SUMMARY_EVERY_S:  # a long batch, seen as it goes
+            last_summary = time.monotonic()
+            write_summary(out, results, engine=engine_name, started=started, complete=False)
 
-    engine_name = f"ray {args.ray}" if args.ray else "local pool"
-    engine = open_engine(args.workers, args.ray, model=args.model, ship=args.ship_videos)
-    complete = False
+    def notify(line: str) -> None:
+        tqdm.write(f"hingecheck: {line}", file=sys.stderr)
+
+    before = signal.signal(signal.SIGTERM, _terminated)
+    complete = terminated = refused = False
     try:
+        engine = open_engine(
+            args.workers,
+            args.ray,
+            model=args.model,
+            ship=args.ship_videos,
+            timeout=args.timeout or None,
+            notify=notify,
+        )
         with bar, engine:
             run_batch(
                 jobs,
@@ -126,17 +187,17 @@ def run(args: argparse.Namespace) -> int:
                 resume=not args.no_resume,
             )
         complete = True
+    except Terminated:
+        terminated = True
+    except InputError:  # refused at the start (an unreachable cluster): no batch to sum up
+        refused = True
+        raise
     finally:
-        # Even when interrupted: the sets that finished are listed (and stay finished).
-        if results:
-            results.sort(key=lambda r: (str(r.job.out_dir), r.job.stem))
-            write_summary(out, results, engine=engine_name, started=started, complete=complete)
-        if not complete:
-            print(
-                f"hingecheck: {len(results)} of {counted(total, 'set')} finished; run the same "
-                "command again to go on",
-                file=sys.stderr,
-            )
+        signal.signal(signal.SIGTERM, before)
+        if not refused:
+            _sum_up(out, results, engine_name, started, complete, total)
+    if terminated:
+        return EXIT_TERMINATED
     failed = [r for r in results if r.status == "failed"]
     if not args.quiet:
         print(totals_line(results, time.perf_counter() - t0))
@@ -147,6 +208,33 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {r.job.video}: {r.reason}", file=sys.stderr)
         return EXIT_SOME_FAILED
     return 0
+
+
+def _sum_up(
+    out: Path,
+    results: list[SetResult],
+    engine_name: str,
+    started: datetime,
+    complete: bool,
+    total: int,
+) -> None:
+    """Even when interrupted: the sets that finished are listed (and stay finished), and
+    batch.json says whether the batch is complete."""
+    from hingecheck.batch.resume import remove_empty
+    from hingecheck.batch.summary import write_summary
+    from hingecheck.outputs.text import counted
+
+    results.sort(key=lambda r: (str(r.job.out_dir), r.job.stem))
+    write_summary(out, results, engine=engine_name, started=started, complete=complete)
+    for r in results:
+        if r.status == "failed":  # a set that wrote nothing leaves no empty folder
+            remove_empty(r.job.out_dir, out)
+    if not complete:
+        print(
+            f"hingecheck: {len(results)} of {counted(total, 'set')} finished; run the same "
+            "command again to go on",
+            file=sys.stderr,
+        )
 
 
 def _usage(message: str) -> Exception:
