@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 import numpy as np
-from batch_support import hinge_video
+from batch_support import hinge_video, set_dir
 
 from hingecheck.cli import main
 from hingecheck.outputs.index import load_entries
@@ -97,9 +97,10 @@ def test_batch_carries_the_manifest_date_and_the_lift(tmp_path, capsys):
         rows = {Path(r["path"]).name: r for r in csv.DictReader(fh)}
     assert rows["a.mp4"]["exercise"] == "deadlift"  # told from the movement
     assert rows["b.mp4"]["exercise"] == "kettlebell_deadlift"
-    report = json.loads((out / "Anna" / "a.json").read_text())
+    folder = set_dir(out, tmp_path / "clips" / "a.mp4", "Anna")  # Anna's, then the clips' folder
+    report = json.loads((folder / "a.json").read_text())
     assert report["recorded"] == {"date": "2024-06-01", "source": "manifest"}
-    assert "recorded" not in json.loads((out / "Anna" / "b.json").read_text())
+    assert "recorded" not in json.loads((folder / "b.json").read_text())
     html = (out / "index.html").read_text()
     assert ">2024-06-01</td>" in html
     # Resumed, the stamp still names the lift.
