@@ -35,6 +35,7 @@ from video_support import write_video  # noqa: E402
 from hingecheck.synth import RepSpec, hinge_motion, render_frames  # noqa: E402
 
 FPS = 10
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 MILD, CLEAR = 0.0, 1.0  # severities of the rounded rep: the trainer refuses MILD
 
 
@@ -93,9 +94,30 @@ def test_a_trainer_tunes_applies_and_goes_back(browser, tmp_path):
                 index = item.get_attribute("id")
                 item.locator(f"button[value={verdict}]").click()
                 page.wait_for_selector(f"#{index}[data-verdict={verdict}]")
+        # The count is a verdict too: a rep missed at the playhead of the review page's video.
+        frame = page.frame_locator("#review-frame")
+        frame.locator("video").wait_for(timeout=20_000)
+        review = page.locator("#review-frame").element_handle().content_frame()
+        review.wait_for_function("document.querySelector('video').readyState >= 1")
+        review.evaluate("document.querySelector('video').currentTime = 4.5")
+        review.wait_for_function(
+            "Math.abs(document.querySelector('video').currentTime - 4.5) < .05"
+        )
+        page.click("#missed-rep-form button[data-playhead]")
+        assert abs(float(page.input_value("#rep-time")) - 4.5) < 0.05
+        page.click("text=A rep was missed here")
+        page.wait_for_selector("li.missed-rep")
+        assert page.inner_text("#rep-count") == "2"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "serve_rep_correction.png"), full_page=True)
+        labels = {
+            lab["set"]: lab for lab in page.request.get(srv.url + "/t/export/labels.json").json()
+        }
+        assert labels[sids[-1]]["reps"] == 2 and len(labels[sids[-1]]["rep_windows"]) == 2
         page.goto(srv.url + "/")
         page.click("#tune")
         page.wait_for_selector("#fits")
+        page.screenshot(path=str(ARTIFACTS / "serve_tuning.png"), full_page=True)
         row = page.locator("#fits tr[data-fault=lumbar_rounding]")
         assert row.get_attribute("data-tuned") == "yes", row.inner_text()
         before = float(row.locator("td.before").inner_text().rstrip(" %"))
