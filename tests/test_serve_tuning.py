@@ -226,3 +226,19 @@ def test_verdicts_follow_their_calls_through_a_re_judge():
     assert moved == {1: "agree", 0: "disagree"}
     assert kept == [(ROUND, 1, 1.0, "disagree")]
     assert np.isfinite(kept[0][2])
+
+
+def test_reps_are_listed_for_a_fault_only_when_every_call_of_it_has_a_verdict():
+    from hingecheck.serve.agreement import label_for
+    from hingecheck.serve.store import Review, SetRow
+
+    reps = [{"index": 1, "start_s": 0.0, "end_s": 3.0}, {"index": 2, "start_s": 3.0, "end_s": 6.0}]
+    faults = [{"type": ROUND, "rep": 1, "peak_s": 1.0}, {"type": ROUND, "rep": 2, "peak_s": 4.0}]
+    report = {"reps": reps, "faults": faults}
+    row = SetRow(1, "s1", 1, "s1.mp4", "s.mp4", 10, 6.0, None, "", "done", 0.0, None, None,
+                 1, "analysed", "", 2, None, None, None, None, "", None)  # fmt: skip
+    half = label_for(row, report, Review(verdicts={0: "agree"}))
+    # Rep 2's call has no verdict: it is not known clean, so the set is scored whole.
+    assert half["faults"] == {ROUND: "present"} and half["fault_reps"] == {}
+    both = label_for(row, report, Review(verdicts={0: "agree", 1: "disagree"}))
+    assert both["fault_reps"] == {ROUND: [1]}

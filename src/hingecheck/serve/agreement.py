@@ -36,6 +36,10 @@ def _rep_at(t: float, windows: list[list[float]]) -> int | None:
     return None
 
 
+def _rep(fault: dict[str, Any]) -> int:
+    return int(fault.get("rep") or 0)
+
+
 def _corrected_reps(
     report: dict[str, Any], marks: Sequence[RepMark]
 ) -> tuple[list[list[float]], dict[int, int], int | None]:
@@ -71,11 +75,14 @@ def label_for(
     gave no verdict on is left out (not scored): a verdict on one fault says nothing of the
     others, and counting them "absent" would inflate the agreement. Verdicts on calls a
     re-judge took away (`dropped`) still count: agreed, as a fault seen there; disagreed, as
-    one refused. The count and the rep windows are the report's, as the trainer corrected them
-    (`rep_marks`); `reps` is None (not scored) until the trainer says anything of the count.
+    one refused. `fault_reps` lists a type's reps only where every call of it has a verdict
+    (else the set is scored whole for it). The count and the rep windows are the report's, as
+    the trainer corrected them (`rep_marks`); `reps` is None (not scored) until the trainer
+    says anything of the count.
     """
     faults = report.get("faults", [])
     windows, position, count = _corrected_reps(report, rep_marks)
+    removed = {m.rep for m in rep_marks if m.kind == "not_a_rep"}
     labels: dict[str, str] = {}
     fault_reps: dict[str, list[int]] = {}
     for ftype in FAULT_TYPES:
@@ -85,8 +92,7 @@ def label_for(
         kept = [d for d in dropped if d.type == ftype]
         seen = [m.time_s for m in review.missed if m.type == ftype]
         seen += [d.peak_s for d in kept if d.verdict == "agree"]
-        reps: set[int] = {position[int(faults[i]["rep"])] for i in agreed
-                          if int(faults[i].get("rep") or 0) in position}  # fmt: skip
+        reps = {position[_rep(faults[i])] for i in agreed if _rep(faults[i]) in position}
         for t in seen:
             rep = _rep_at(t, windows)
             if rep is None:
@@ -95,7 +101,10 @@ def label_for(
             reps.add(rep)
         if agreed or seen:
             labels[ftype] = "present"
-            fault_reps[ftype] = sorted(reps)
+            # Per rep only when every call of the type (on a rep the trainer kept) has a
+            # verdict: a rep left unlisted is then one the trainer looked at and found clean.
+            if all(i in review.verdicts or _rep(faults[i]) in removed for i in reported):
+                fault_reps[ftype] = sorted(reps)
         elif len(disagreed) == len(reported) and (reported or kept):  # every call refused
             labels[ftype] = "absent"
     camera = str((report.get("view") or {}).get("camera", ""))
