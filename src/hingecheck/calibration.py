@@ -116,3 +116,16 @@ def load_variants(folders: Sequence[Path], sets: Sequence[LabelledSet], config: 
             raise InputError(f"noise tracks: no track of a labelled clip in {folder}")
         out.append(copies)
     return out
+
+
+def load_check(text: str) -> None:
+    """The overlay loads as a --config file would (a fitted value out of range or a key the
+    config does not know would surface here, before anything is written)."""
+    import tempfile
+
+    from hingecheck.config import load_config
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "overlay.toml"
+        path.write_text(text, "utf-8")
+        load_config(path)

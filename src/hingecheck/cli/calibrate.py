@@ -84,7 +84,7 @@ def _check_writable(out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hingecheck.calibration import load_sets, load_variants
+    from hingecheck.calibration import load_check, load_sets, load_variants
     from hingecheck.config import load_config
     from hingecheck.judge.calibrate import calibrate
     from hingecheck.outputs.calibration import overlay_text, per_source_table, table
@@ -129,16 +129,3 @@ def run(args: argparse.Namespace) -> int:
     tuned = [f.fault for f in fits if f.tuned]
     print(f"wrote {args.out}: {', '.join(tuned) if tuned else 'nothing fitted (comments only)'}")
     return 0
-
-
-def load_check(text: str) -> None:
-    """The overlay loads as a --config file would (a fitted value out of range or a key the
-    config does not know would surface here, before anything is written)."""
-    import tempfile
-
-    from hingecheck.config import load_config
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "overlay.toml"
-        path.write_text(text, "utf-8")
-        load_config(path)

@@ -4,6 +4,7 @@ analysis queue started and stopped with the app."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hingecheck.faults import FAULT_TYPES, FAULTS
 from hingecheck.outputs.registry import OUTPUTS
 from hingecheck.outputs.text import template_env as page_env
-from hingecheck.serve import routes_lifter, routes_review, routes_trainer
+from hingecheck.serve import routes_lifter, routes_review, routes_trainer, routes_tuning, tuning
 from hingecheck.serve.app_context import Context
 from hingecheck.serve.engine import open_analysis_engine
 from hingecheck.serve.queue_runner import QueueRunner
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
         settings.set_folder,
         capacity=settings.workers or 2,
         config_path=settings.config_path,
+        config_for=functools.partial(tuning.config_for_set, settings, store),
     )
     context = Context(
         settings=settings,
@@ -140,6 +142,7 @@ def create_app(settings: Settings, *, start_queue: bool = True) -> Starlette:
     routes = [
         *routes_trainer.routes(),
         *routes_review.routes(),
+        *routes_tuning.routes(),
         *routes_lifter.routes(),
         Route("/faults.css", fault_css_response, methods=["GET"], name="fault_css"),
         Mount("/static", StaticFiles(packages=[("hingecheck.serve", "static")]), name="static"),

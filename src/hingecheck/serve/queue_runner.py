@@ -31,11 +31,15 @@ class QueueRunner:
         set_folder: Callable[[str], Path],
         capacity: int = 2,
         config_path: Path | None = None,
+        config_for: Callable[[SetRow], Path | None] | None = None,
     ) -> None:
         self.store, self._open_engine = store, open_engine
         self.uploads, self.set_folder = uploads, set_folder
         self.capacity = max(1, capacity)
         self.config_path = config_path
+        # The config each set is judged with when claimed (the trainer's tuned version, which
+        # it records on the set's row); None: `config_path` for every set.
+        self.config_for = config_for
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -69,6 +73,7 @@ class QueueRunner:
             stop(self._engine)
 
     def job_for(self, row: SetRow) -> SetJob:
+        config = self.config_for(row) if self.config_for else self.config_path
         return SetJob(
             video=self.uploads / row.stored_name,
             out_dir=self.set_folder(row.public_id),
@@ -76,7 +81,7 @@ class QueueRunner:
             lifter=str(row.client_id),
             date=None,
             with_video=True,
-            config_path=self.config_path,
+            config_path=config,
             title=row.original_name or None,
         )
 

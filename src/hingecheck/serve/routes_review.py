@@ -12,8 +12,10 @@ from starlette.routing import Route
 
 from hingecheck.faults import FAULT_TYPES
 from hingecheck.records import Report
+from hingecheck.serve.agreement import said_of
 from hingecheck.serve.app_context import ctx
 from hingecheck.serve.store import VERDICTS, SetRow
+from hingecheck.serve.tuning_store import TuningStore
 from hingecheck.serve.views import report_of, set_file, set_view, status
 from hingecheck.serve.web import render, set_or_404, trainer_only, urls
 
@@ -32,6 +34,13 @@ def routes() -> list[Route]:
             remove_missed,
             methods=["POST"],
             name="remove_missed",
+        ),
+        Route("/t/sets/{sid}/reps", rep_mark, methods=["POST"], name="rep_mark"),
+        Route(
+            "/t/sets/{sid}/reps/{mid:int}/delete",
+            remove_rep_mark,
+            methods=["POST"],
+            name="remove_rep_mark",
         ),
         Route("/t/sets/{sid}/reply", reply, methods=["POST"], name="reply"),
         Route("/t/sets/{sid}/retry", retry, methods=["POST"], name="retry"),
@@ -55,6 +64,8 @@ def set_page(request: Request) -> Response:
         "view": set_view(row, report),
         "status": status(c.store, row),
         "review": c.store.review(row.id),
+        "rep_marks": TuningStore(c.store).rep_marks(row.id),
+        "label": said_of(c.store, row.id).label(row, report) if report else None,
         "has_report": report is not None,
         "duration": Report.from_dict(report).source.duration_s if report else row.video_s,
     }
@@ -103,6 +114,12 @@ def add_missed(request: Request) -> Response:
     ftype = str(form.get("type", ""))
     if ftype not in FAULT_TYPES:
         raise HTTPException(400, "pick the kind of fault that was missed")
+    ctx(request).store.add_missed(row.id, ftype, _moment(form, report))
+    return _back(request, row, "#missed")
+
+
+def _moment(form, report: Report) -> float:
+    """The moment in the video a form names (400 unless it is one)."""
     try:
         t = float(str(form.get("time", "")).replace(",", "."))
     except ValueError:
@@ -110,8 +127,39 @@ def add_missed(request: Request) -> Response:
     duration = report.source.duration_s
     if not (math.isfinite(t) and 0.0 <= t <= duration + 0.5):
         raise HTTPException(400, f"the moment must be a time in the video (0 to {duration:.1f} s)")
-    ctx(request).store.add_missed(row.id, ftype, round(t, 2))
-    return _back(request, row, "#missed")
+    return round(t, 2)
+
+
+@trainer_only
+def rep_mark(request: Request) -> Response:
+    """A correction of the count: a counted rep that isn't one, a rep missed at the playhead,
+    or the count confirmed."""
+    row, report = _done(request)
+    form = request.state.form
+    kind = str(form.get("kind", ""))
+    store = TuningStore(ctx(request).store)
+    if kind == "not_a_rep":
+        try:
+            rep = int(str(form.get("rep", "")))
+        except ValueError:
+            rep = 0
+        if rep not in {r.index for r in report.reps}:
+            raise HTTPException(400, "no such rep in this set")
+        store.add_rep_mark(row.id, kind, rep=rep)
+    elif kind == "missed":
+        store.add_rep_mark(row.id, kind, time_s=_moment(form, report))
+    elif kind == "count_ok":
+        store.add_rep_mark(row.id, kind)
+    else:
+        raise HTTPException(400, "a rep that isn't one, a missed rep, or the count is right?")
+    return _back(request, row, "#reps")
+
+
+@trainer_only
+def remove_rep_mark(request: Request) -> Response:
+    row = set_or_404(request)
+    TuningStore(ctx(request).store).remove_rep_mark(row.id, request.path_params["mid"])
+    return _back(request, row, "#reps")
 
 
 @trainer_only

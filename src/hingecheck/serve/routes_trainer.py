@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from hingecheck.outputs.text import counted
 from hingecheck.serve import throttle
-from hingecheck.serve.agreement import label_for
+from hingecheck.serve.agreement import said_of
 from hingecheck.serve.app_context import Context, ctx
 from hingecheck.serve.auth import (
     MIN_PASSWORD,
@@ -27,6 +27,7 @@ from hingecheck.serve.auth import (
 )
 from hingecheck.serve.history import chart, sessions
 from hingecheck.serve.store import Client
+from hingecheck.serve.tuning_store import TuningStore
 from hingecheck.serve.views import report_of
 from hingecheck.serve.web import client_or_404, render, trainer_only, urls
 
@@ -171,6 +172,7 @@ def dashboard(request: Request) -> Response:
         "busy": [r for r in rows if r.state in ("queued", "running")],
         "failed": [r for r in rows if r.state == "failed"][:20],
         "agreement": c.agreement.agreement(c.store, lambda r: c.settings.result_path(r, "json")),
+        "active": TuningStore(c.store).active(),
     }
     return render(request, "dashboard.html.j2", data)
 
@@ -236,7 +238,7 @@ def export_labels(request: Request) -> Response:
     for row in c.store.reviewed_sets():
         report = report_of(c.settings, row)
         if report is not None:
-            labels.append(label_for(row, report, c.store.review(row.id)))
+            labels.append(said_of(c.store, row.id).label(row, report))
     body = json.dumps(labels, indent=1, ensure_ascii=False) + "\n"
     return Response(
         body,

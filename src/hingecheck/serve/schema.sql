@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS sets (
   seen REAL,
   reviewed REAL,
   reply TEXT NOT NULL DEFAULT '',
-  reply_at REAL
+  reply_at REAL,
+  overlay_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS sets_client ON sets (client_id, uploaded);
 CREATE INDEX IF NOT EXISTS sets_state ON sets (state, uploaded);
@@ -53,3 +54,48 @@ CREATE TABLE IF NOT EXISTS missed (
   at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS login_failures (ip TEXT NOT NULL, at REAL NOT NULL);
+-- "Tune to my verdicts": each run of the calibration on the trainer's reviewed sets is a version
+-- (its overlay TOML, as `hingecheck calibrate` writes it, and per fault the figures behind it).
+CREATE TABLE IF NOT EXISTS overlays (
+  id INTEGER PRIMARY KEY,
+  created REAL NOT NULL,
+  toml TEXT NOT NULL,
+  fits_json TEXT NOT NULL,
+  sets INTEGER NOT NULL,
+  clients INTEGER NOT NULL,
+  tuned TEXT NOT NULL DEFAULT ''
+);
+-- Which version judges new sets: the latest row (overlay_id NULL: the defaults).
+CREATE TABLE IF NOT EXISTS overlay_changes (
+  id INTEGER PRIMARY KEY,
+  overlay_id INTEGER REFERENCES overlays(id),
+  at REAL NOT NULL
+);
+-- The trainer's verdicts on calls a re-judge took away (kept, and put back on the call if a
+-- later re-judge makes it again): agree counts as a fault seen, disagree as one refused.
+CREATE TABLE IF NOT EXISTS dropped_verdicts (
+  id INTEGER PRIMARY KEY,
+  set_id INTEGER NOT NULL REFERENCES sets(id),
+  type TEXT NOT NULL,
+  rep INTEGER NOT NULL,
+  peak_s REAL NOT NULL,
+  verdict TEXT NOT NULL CHECK (verdict IN ('agree', 'disagree')),
+  at REAL NOT NULL
+);
+-- The trainer's corrections of the rep count: a counted rep that isn't one, a missed rep at
+-- the video's playhead.
+CREATE TABLE IF NOT EXISTS rep_marks (
+  id INTEGER PRIMARY KEY,
+  set_id INTEGER NOT NULL REFERENCES sets(id),
+  kind TEXT NOT NULL CHECK (kind IN ('not_a_rep', 'missed', 'count_ok')),
+  rep INTEGER,
+  time_s REAL,
+  at REAL NOT NULL
+);
+-- Each re-judge of past sets from their cached tracks: the calls that changed.
+CREATE TABLE IF NOT EXISTS rejudges (
+  id INTEGER PRIMARY KEY,
+  at REAL NOT NULL,
+  overlay_id INTEGER,
+  changes_json TEXT NOT NULL
+);

@@ -61,6 +61,7 @@ class SetRow:
     reviewed: float | None
     reply: str
     reply_at: float | None
+    overlay_id: int | None = None  # the tuned version it was judged with (None: defaults)
 
     @property
     def stem(self) -> str:
@@ -102,6 +103,8 @@ class Store:
         self.path = Path(path)
         with self._db() as db:
             db.executescript(_SCHEMA)
+            if "overlay_id" not in {r[1] for r in db.execute("PRAGMA table_info(sets)")}:
+                db.execute("ALTER TABLE sets ADD COLUMN overlay_id INTEGER")  # an older file
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -114,6 +117,8 @@ class Store:
                 yield db
         finally:
             db.close()
+
+    connect = _db  # one transaction, for the tables of tuning_store.py
 
     # -- the trainer ---------------------------------------------------------------------
     def password_hash(self) -> str | None:

@@ -67,6 +67,25 @@ class Urls:
     def export_labels(self) -> str:
         return self._path("export_labels")
 
+    # -- tuning the thresholds to the trainer's verdicts
+    def tuning(self) -> str:
+        return self._path("tuning")
+
+    def tune(self) -> str:
+        return self._path("tune")
+
+    def tuning_version(self, vid: int) -> str:
+        return self._path("tuning_version", vid=vid)
+
+    def apply_overlay(self, vid: int) -> str:
+        return self._path("apply_overlay", vid=vid)
+
+    def use_defaults(self) -> str:
+        return self._path("use_defaults")
+
+    def rejudge(self) -> str:
+        return self._path("rejudge")
+
     # -- the trainer's review of a set
     def set_page(self, sid: str) -> str:
         return self._path("review_set", sid=sid)
@@ -85,6 +104,12 @@ class Urls:
 
     def remove_missed(self, sid: str, mid: int) -> str:
         return self._path("remove_missed", sid=sid, mid=mid)
+
+    def rep_mark(self, sid: str) -> str:
+        return self._path("rep_mark", sid=sid)
+
+    def remove_rep_mark(self, sid: str, mid: int) -> str:
+        return self._path("remove_rep_mark", sid=sid, mid=mid)
 
     def reply(self, sid: str) -> str:
         return self._path("reply", sid=sid)
