@@ -32,6 +32,9 @@ from hingecheck.signals.filters import fill_gaps, frame_rate, runs, takes
 
 # A top this close to the clip's end, still rising, is where the clip cut, not a lockout.
 _END_MARGIN_S = 0.1
+# No hip extends further than this past straight: a lean back at lockout reads 5-15 deg of
+# negative flexion on real side views; -60 to -77 at the bottoms of a front camera's reps.
+_MAX_HIP_EXTENSION_DEG = 35.0
 
 
 def find_bottoms(flex: np.ndarray, fps: float, cfg: RepConfig) -> np.ndarray:
@@ -190,13 +193,12 @@ def _reps_in_take(signals: Signals, cfg: RepConfig, cues: PullCues | None) -> li
     if n < 3 or not np.isfinite(signals.hip_angle).any():
         return []
     # Long gaps (lifter out of view) are bridged here only to keep the peak finder going;
-    # a rep whose bottom falls in such a gap is dropped below. A lifter who rose out of the
-    # top of a tight frame was standing while out of view.
+    # a rep whose bottom falls in such a gap is dropped below. A lifter who stood up out of
+    # view (a tight frame, a caption over the head) was standing there.
     flex = signals.hip_flexion
-    # No hip extends 35 deg past straight (a lean back reads 5-15): flexion that deep below
-    # zero is a bend read with the wrong facing (from near the front, the toes that give the
-    # facing point at the lens), so the bend's size is counted.
-    if np.isfinite(flex).any() and np.nanpercentile(flex, 5) < -cfg.min_prominence_deg:
+    # Flexion far below zero is a bend read with the wrong facing (from near the front, the
+    # toes that give the facing point at the lens): the bend's size is counted.
+    if np.isfinite(flex).any() and np.nanpercentile(flex, 5) < -_MAX_HIP_EXTENSION_DEG:
         flex = np.abs(flex)
     if cues is not None and cues.head_y is not None:
         flex = stood_out_of_view(t, flex, cues.head_y, cfg)
