@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from hingecheck.outputs import layout
-from hingecheck.outputs.video import EDGES, Overlay, plan_overlay
+from hingecheck.outputs.draw import EDGES
+from hingecheck.outputs.video import Overlay, plan_overlay
 from hingecheck.pipeline import Analysis
 
 DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}

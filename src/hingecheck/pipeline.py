@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 JUDGE_MODULES = (
     "hingecheck.signals.filters",
     "hingecheck.signals.kinematics",
+    "hingecheck.signals.pull",
     "hingecheck.judge.view",
-    "hingecheck.judge.pull",
     "hingecheck.judge.reps",
     "hingecheck.judge.exercise",
     "hingecheck.judge.rules",
@@ -91,10 +91,10 @@ def read_track(track: Track, config: Config, exercise: str | None = None) -> Rea
     `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
     """
     from hingecheck.judge.exercise import detect_exercise
-    from hingecheck.judge.pull import facing_camera_signals, pull_cues
     from hingecheck.judge.reps import find_reps
     from hingecheck.judge.view import classify_view
     from hingecheck.signals.kinematics import compute_signals
+    from hingecheck.signals.pull import facing_camera_signals, pull_cues
 
     track = confirmed_cuts(track, config)
     signals = compute_signals(track, config.signals)

@@ -26,9 +26,9 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from hingecheck.config import RepConfig
-from hingecheck.judge.pull import PullCues
 from hingecheck.records import Rep, Signals
 from hingecheck.signals.filters import fill_gaps, frame_rate, runs, takes
+from hingecheck.signals.pull import PullCues
 
 # A top this close to the clip's end, still rising, is where the clip cut, not a lockout.
 _END_MARGIN_S = 0.1
@@ -159,9 +159,9 @@ def find_reps(
 ) -> list[Rep]:
     """Reps with start, bottom, top and end; the last is incomplete if the clip cuts its rise.
 
-    `cues`: the hands and the hips' travel (pull.py); None reads the hips' flexion alone (the
-    live window). `cut`: per frame, a jump cut just before it (Track.cut); each take is
-    counted apart, so no rep spans a cut."""
+    `cues`: the hands and the hips' travel (signals/pull.py); None reads the hips' flexion
+    alone (the live window). `cut`: per frame, a jump cut just before it (Track.cut); each
+    take is counted apart, so no rep spans a cut."""
     reps: list[Rep] = []
     for s in takes(cut, len(signals.t)):
         arrays: dict[str, Any] = {

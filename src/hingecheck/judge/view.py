@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from hingecheck.body import pixel_points, trunk_length, trunk_pixels
 from hingecheck.config import ViewConfig
 from hingecheck.faults import FAULT_TYPES, FAULTS
 from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER, Signals, Track, View
 from hingecheck.signals.filters import frame_rate
-from hingecheck.signals.kinematics import pixel_points
 
 FRONT_REASON = (
     "camera faces the lifter: film from the side to judge back and hips (reps are counted)"
@@ -40,9 +40,7 @@ def apparent_width(track: Track) -> np.ndarray:
     ls, rs, lh, rh = np.moveaxis(px, 1, 0)
     shoulders = np.linalg.norm(ls - rs, axis=1)
     hips = np.linalg.norm(lh - rh, axis=1)
-    mid_s = 0.5 * (ls + rs)
-    mid_h = 0.5 * (lh + rh)
-    trunk = np.linalg.norm(mid_s - mid_h, axis=1)
+    trunk = trunk_length(*trunk_pixels(track.landmarks, size))
     width = 0.5 * (shoulders + hips) / np.where(trunk > 0, trunk, np.nan)
     # A landmark outside the picture is the model's guess (a head and shoulders cut off at
     # lockout), not a measurement of the view.

@@ -1,8 +1,9 @@
 """The live window: skeleton, hip and knee angles, the rep counter and a fault cue big enough to
 read from three metres. Imported only when a window is wanted (never with --headless).
 
-Drawing reuses the annotated video's primitives (draw.py), with a larger cue: at 720p its text
-stands ~55 px tall, about 1/13 of the frame, which a laptop screen shows legibly from 3 m.
+Drawn by the annotated video's annotators (outputs/annotators.py), with a larger cue: at 720p
+its text stands ~55 px tall, about 1/13 of the frame, which a laptop screen shows legibly from
+3 m.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import numpy as np
 from hingecheck.errors import InputError
 from hingecheck.faults import fault_kind
 from hingecheck.judge.causal import LiveFault, LiveState
-from hingecheck.outputs import draw, layout, placement
-from hingecheck.outputs.draw import ANKLE, EAR, EDGES, HIP, JOINTS, KNEE, SHOULDER, WRIST
+from hingecheck.outputs import annotators, draw, layout, placement
+from hingecheck.outputs.draw import HIP, JOINTS, SHOULDER
 
 CUE_S = 3.0  # how long a fault's cue stays up after it is decided
 
@@ -35,12 +36,12 @@ def draw_live(
     ok = np.isfinite(pts).all(axis=1)
     fixed = np.round(np.nan_to_num(pts) * draw.ONE).astype(np.int32)
     if state.present:
-        draw.skeleton(img, fixed, ok, EDGES, st)
+        annotators.SkeletonAnnotator(st).annotate(img, fixed, ok)
     sub = f"{fps:.0f} fps, {100 * drop_rate:.1f} % dropped"
     counter = draw.rep_counter_box(f"Reps {state.reps}", sub, st)
-    draw.rep_counter(img, f"Reps {state.reps}", sub, counter, st)
+    annotators.CounterAnnotator(st).annotate(img, f"Reps {state.reps}", sub, counter)
     if state.present:
-        _angle_labels(img, pts, ok, state, counter, st)
+        annotators.LabelAnnotator(st).annotate(img, _angle_labels(pts, ok, state, counter, st))
     if cue is not None:
         kind = fault_kind(cue.fault.type)
         color = kind.rgb
@@ -49,7 +50,8 @@ def draw_live(
         lines, px = draw.banner_lines(text, w - 2 * st.pad, big)
         bw, bh = draw.banner_size(lines, px, big)
         top = counter[3] + st.pad
-        draw.banner(img, ((w - bw) / 2, top, (w + bw) / 2, top + bh), lines, px, color, big)
+        box = ((w - bw) / 2, top, (w + bw) / 2, top + bh)
+        annotators.BannerAnnotator(big).annotate(img, [placement.Banner(box, lines, px, color)])
         # A thick border in the fault's colour: seen out of the corner of the eye mid-rep.
         edge = max(6, round(18 * st.u))
         cv2.rectangle(img, (0, 0), (w - 1, h - 1), color, edge)
@@ -57,29 +59,22 @@ def draw_live(
 
 
 def _angle_labels(
-    img: np.ndarray, pts: np.ndarray, ok: np.ndarray, state: LiveState, counter, st: draw.Style
-) -> None:
+    pts: np.ndarray, ok: np.ndarray, state: LiveState, counter, st: draw.Style
+) -> list[tuple[str, layout.Box]]:
     """Hip and knee angles beside their joints, on the outside of each angle, off the limbs,
-    the head and what the hands hold."""
-    segs = np.array(placement.chain_segments(pts, ok, EDGES)).reshape(-1, 2, 2)
+    the head and what the hands hold: (text, box) pairs. Placed afresh each frame (the video
+    keeps last frame's choice while clear); a straight limb's label goes to the right."""
+    # The near side's own shoulder-hip line sets the scale here (the video's: the mid-points').
     trunk = float(np.linalg.norm(pts[SHOULDER] - pts[HIP])) if ok[SHOULDER] and ok[HIP] else 0.0
-    near = [
-        placement.hands_box(pts[WRIST], trunk) if ok[WRIST] else None,
-        placement.head_box(pts[EAR], trunk) if ok[EAR] else None,
+    scene = placement.label_scene(pts, ok, [], [counter], trunk)
+    items = [
+        (text, at, away)
+        for _, text, at, away in placement.joint_angle_items(
+            pts, ok, state.hip_angle, state.knee_angle, (1.0, 1.0)
+        )
     ]
-    scene = placement.LabelScene(segs, [counter, *(b for b in near if b is not None)], trunk)
-    items = []
-    for name, j, a, b, deg in (
-        ("hip", HIP, SHOULDER, KNEE, state.hip_angle),
-        ("knee", KNEE, HIP, ANKLE, state.knee_angle),
-    ):
-        if ok[j] and ok[a] and ok[b] and np.isfinite(deg):
-            away = layout.outside_of_angle(pts[j], pts[a], pts[b], 1.0)
-            items.append((draw.angle_text(name, deg), pts[j], away))
-    for (text, _, _), (box, _, _) in zip(
-        items, placement.place_labels(items, scene, st, [None] * len(items)), strict=True
-    ):
-        draw.angle_label(img, text, box, st)
+    placed = placement.place_labels(items, scene, st, [None] * len(items))
+    return [(text, box) for (text, _, _), (box, _, _) in zip(items, placed, strict=True)]
 
 
 def active_cue(faults: list[LiveFault], now: float) -> LiveFault | None:

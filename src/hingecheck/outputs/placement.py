@@ -148,6 +148,47 @@ def polyline_segments(pts: np.ndarray, ok: np.ndarray) -> list[np.ndarray]:
     return list(np.stack([pts[:-1], pts[1:]], axis=1)[both])
 
 
+def label_scene(
+    pts: np.ndarray,
+    ok: np.ndarray,
+    segments: list[np.ndarray],
+    taken: list[Box],
+    trunk_len: float,
+) -> LabelScene:
+    """What one frame's labels keep clear of: the drawn bones of the chain `pts` (9, 2) pixels
+    (draw.JOINTS order, `ok` seen) and the other `segments`; the `taken` boxes, the hands' load
+    and the head."""
+    segs = chain_segments(pts, ok, draw.EDGES) + segments
+    hands = hands_box(pts[draw.WRIST], trunk_len) if ok[draw.WRIST] else None
+    head = head_box(pts[draw.EAR], trunk_len) if ok[draw.EAR] else None
+    return LabelScene(
+        np.array(segs).reshape(-1, 2, 2),
+        [*taken, *(b for b in (hands, head) if b is not None)],
+        float(trunk_len),
+    )
+
+
+def joint_angle_items(
+    pts: np.ndarray,
+    ok: np.ndarray,
+    hip_deg: float,
+    knee_deg: float,
+    straight: tuple[float, float],
+) -> list[tuple[int, str, np.ndarray, tuple[float, float]]]:
+    """The hip (slot 0) and knee (slot 1) angle labels this frame can carry, as (slot, text,
+    anchor, away-direction): each on the outside of its angle; `straight` gives the hip's and
+    the knee's side (x sign) for a limb too straight to have an outside."""
+    items = []
+    for slot, name, (j, a, b), deg, side in (
+        (0, "hip", (draw.HIP, draw.SHOULDER, draw.KNEE), hip_deg, straight[0]),
+        (1, "knee", (draw.KNEE, draw.HIP, draw.ANKLE), knee_deg, straight[1]),
+    ):
+        if ok[j] and ok[a] and ok[b] and np.isfinite(deg):
+            away = layout.outside_of_angle(pts[j], pts[a], pts[b], side)
+            items.append((slot, draw.angle_text(name, deg), pts[j], away))
+    return items
+
+
 def place_labels(
     items: list[tuple[str, np.ndarray, tuple[float, float]]],
     scene: LabelScene,

@@ -20,15 +20,15 @@ import cv2
 import numpy as np
 
 from hingecheck.atomic import atomic_path
+from hingecheck.body import mid_hip, mid_shoulder, trunk_length
 from hingecheck.errors import InputError
 from hingecheck.faults import fault_kind
-from hingecheck.outputs import draw, layout, placement
-from hingecheck.outputs.draw import ANKLE, EAR, EDGES, HIP, JOINTS, KNEE, SHOULDER, WRIST
+from hingecheck.outputs import annotators, draw, placement
+from hingecheck.outputs.draw import HIP, JOINTS, SHOULDER
 from hingecheck.outputs.layout import Box
 from hingecheck.outputs.writers import frame_table
 from hingecheck.pose.outline import back_normal, outline_points
 from hingecheck.progress import frame_bar
-from hingecheck.records import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 from hingecheck.video.source import iter_frames
 
 if TYPE_CHECKING:
@@ -108,14 +108,13 @@ def plan_overlay(result: Analysis, width: int, height: int) -> Overlay:
         & (track.visibility[:, ids] >= result.config.signals.min_visibility)
         & np.isfinite(joints).all(axis=2)
     )
-    hip_mid = 0.5 * (lm[:, L_HIP] + lm[:, R_HIP])
-    sh_mid = 0.5 * (lm[:, L_SHOULDER] + lm[:, R_SHOULDER])
+    hip_mid, sh_mid = mid_hip(lm), mid_shoulder(lm)
     outline = np.full(track.back_profile.shape + (2,), np.nan)
     for i in np.flatnonzero(
         track.present & np.isfinite(hip_mid).all(1) & np.isfinite(sh_mid).all(1)
     ):
         outline[i] = outline_points(track.back_profile[i], hip_mid[i], sh_mid[i], sig.facing)
-    trunk_len = np.linalg.norm(sh_mid - hip_mid, axis=1)
+    trunk_len = trunk_length(hip_mid, sh_mid)
 
     faults = report.faults
     starts = np.array([f.start_s for f in faults])
@@ -190,29 +189,18 @@ def _plan_labels(
     out: list[list[tuple[str, Box]]] = []
     for i in range(len(joints)):
         p, k = joints[i], ok[i]
-        segs = placement.chain_segments(p, k, EDGES)
-        segs += placement.polyline_segments(outline[i], np.isfinite(outline[i]).all(axis=1))
-        items = []
+        segs = placement.polyline_segments(outline[i], np.isfinite(outline[i]).all(axis=1))
         if k[HIP] and np.isfinite(trunk_len[i]):
             segs.append(np.stack([p[HIP], p[HIP] - (0.0, trunk_len[i])]))
-        if k[HIP] and k[SHOULDER] and k[KNEE] and np.isfinite(sig.hip_angle[i]):
-            away = layout.outside_of_angle(p[HIP], p[SHOULDER], p[KNEE], -facing)
-            items.append((0, draw.angle_text("hip", sig.hip_angle[i]), p[HIP], away))
-        if k[HIP] and k[KNEE] and k[ANKLE] and np.isfinite(sig.knee_angle[i]):
-            away = layout.outside_of_angle(p[KNEE], p[HIP], p[ANKLE], facing)
-            items.append((1, draw.angle_text("knee", sig.knee_angle[i]), p[KNEE], away))
+        items = placement.joint_angle_items(
+            p, k, sig.hip_angle[i], sig.knee_angle[i], (-facing, facing)
+        )
         if k[HIP] and k[SHOULDER] and np.isfinite(sig.trunk_lean[i] + trunk_len[i]):
             # Beside the traced back (~0.3 of trunk length off the line), on its outside.
             at = 0.5 * (hip_mid[i] + sh_mid[i]) + 0.3 * trunk_len[i] * lean_dir[i]
             d = (float(lean_dir[i][0]), float(lean_dir[i][1]))
             items.append((2, draw.angle_text("lean", sig.trunk_lean[i]), at, d))
-        hands = placement.hands_box(p[WRIST], trunk_len[i]) if k[WRIST] else None
-        head = placement.head_box(p[EAR], trunk_len[i]) if k[EAR] else None
-        scene = placement.LabelScene(
-            np.array(segs).reshape(-1, 2, 2),
-            [counter, *banners[i], *(b for b in (hands, head) if b is not None)],
-            float(trunk_len[i]),
-        )
+        scene = placement.label_scene(p, k, segs, [counter, *banners[i]], trunk_len[i])
         placed = placement.place_labels(
             [(s, a, d) for _, s, a, d in items], scene, st, [prefer[j] for j, *_ in items]
         )
@@ -233,18 +221,21 @@ def draw_frame(img: np.ndarray, ov: Overlay, i: int) -> None:
         if ov.judged:
             k = int(ov.outline_fault[i])
             color = ov.outline_colors[k] if k >= 0 else draw.OUTLINE
-            draw.polyline_runs(img, ov.outline[i], ov.outline_ok[i], color, st.line)
+            plumb = None
             if ok[HIP] and np.isfinite(ov.trunk_len[i]):
-                draw.vertical_ref(img, pts[HIP], ov.trunk_len[i] * draw.ONE, st)
-        draw.skeleton(img, pts, ok, EDGES, st)
-    for text, box in ov.labels[i]:
-        draw.angle_label(img, text, box, st)
+                plumb = (pts[HIP], ov.trunk_len[i] * draw.ONE)
+            annotators.OutlineAnnotator(st).annotate(
+                img, ov.outline[i], ov.outline_ok[i], color, plumb
+            )
+        annotators.SkeletonAnnotator(st).annotate(img, pts, ok)
+    annotators.LabelAnnotator(st).annotate(img, ov.labels[i])
     if ov.judged:
-        draw.rep_counter(img, str(ov.rep_title[i]), str(ov.rep_sub[i]), ov.counter, st)
+        annotators.CounterAnnotator(st).annotate(
+            img, str(ov.rep_title[i]), str(ov.rep_sub[i]), ov.counter
+        )
     if ov.stack_of[i] >= 0:
-        for b in ov.stacks[ov.stack_of[i]]:
-            draw.banner(img, b.box, b.lines, b.px, b.color, st)
-    draw.paste_strip(img, ov.strip, int(ov.playhead[i]), st)
+        annotators.BannerAnnotator(st).annotate(img, ov.stacks[ov.stack_of[i]])
+    annotators.TimelineAnnotator(st, ov.strip).annotate(img, int(ov.playhead[i]))
 
 
 # The annotated copy is for watching on a laptop, phone or review page: 1280 px on the long side

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import numpy as np
 
+from hingecheck.body import trunk_length
 from hingecheck.records import (
     L_HIP,
     L_KNEE,
@@ -123,7 +124,7 @@ def body_points(pose: _Pose, width: int, height: int) -> np.ndarray | None:
         return None
     lm = pose.landmarks[:, :2].astype(np.float64) * (width, height)
     pts = 0.5 * (lm[_LEFT] + lm[_RIGHT])
-    trunk = float(np.linalg.norm(pts[0] - pts[1]))
+    trunk = float(trunk_length(pts[1], pts[0]))
     if not np.all(np.isfinite(pts)) or trunk <= 0:
         return None
     return pts / trunk

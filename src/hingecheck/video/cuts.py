@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from hingecheck.body import trunk_length, trunk_pixels
+
 if TYPE_CHECKING:
     from hingecheck.config import PoseConfig
 
@@ -153,11 +155,8 @@ def pose_confirms(
     idx = idx[idx > 0]
     if idx.size == 0:
         return out
-    scale = np.asarray(size, dtype=np.float64)
-    xy = landmarks[:, :, :2].astype(np.float64) * scale
-    hip = 0.5 * (xy[:, 23] + xy[:, 24])
-    shoulder = 0.5 * (xy[:, 11] + xy[:, 12])
-    trunk = np.linalg.norm(shoulder - hip, axis=1)
+    hip, shoulder = trunk_pixels(landmarks, size)
+    trunk = trunk_length(hip, shoulder)
     seen = present & np.isfinite(trunk) & (trunk > 0)
     unit = float(np.median(trunk[seen])) if seen.any() else 0.0
     for i in idx:

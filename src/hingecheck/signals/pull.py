@@ -1,5 +1,6 @@
-"""What the rep counter reads besides the hips' flexion: where the hands are, and the hips'
-flexion seen from a camera that faces the lifter.
+"""The readings the rep counter takes besides the hips' flexion (built here from the Track, so
+the judge reads only Signals and these cues): where the hands are, the hips' travel across the
+picture, the head's height, and the hips' flexion seen from a camera that faces the lifter.
 
 A rep is a loaded pull: the bar leaves the floor (or the hang) in the hands, passes the knees
 to a standing lockout and comes back down. The hands carry that: at any lockout, even a missed
@@ -13,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from hingecheck.body import mid_hip, mid_shoulder, pixel_points, trunk_length, trunk_pixels
 from hingecheck.config import SignalConfig
 from hingecheck.records import (
     L_EAR,
@@ -30,7 +32,6 @@ from hingecheck.records import (
     Track,
 )
 from hingecheck.signals.filters import clean, frame_rate, running_median, takes
-from hingecheck.signals.kinematics import pixel_points
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,9 @@ def hips_across(track: Track, cfg: SignalConfig) -> np.ndarray:
     if n < 3:
         return np.full(n, np.nan)
     size = (track.info.width, track.info.height)
-    px = pixel_points(track.landmarks, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP], size)
+    hip, shoulder = trunk_pixels(track.landmarks, size)
     seen = (track.visibility[:, [L_HIP, R_HIP]] >= cfg.min_visibility).any(axis=1)
-    hip, shoulder = 0.5 * (px[:, 2] + px[:, 3]), 0.5 * (px[:, 0] + px[:, 1])
-    trunks = np.linalg.norm(shoulder - hip, axis=1)
+    trunks = trunk_length(hip, shoulder)
     if not np.isfinite(trunks).any() or not np.nanmedian(trunks) > 0:
         return np.full(n, np.nan)
     x = np.where(seen & track.present, hip[:, 0] / float(np.nanmedian(trunks)), np.nan)
@@ -154,8 +154,7 @@ def facing_camera_signals(track: Track, signals: Signals, cfg: SignalConfig) -> 
     w = track.world.astype(np.float64)
     if len(track) < 3 or not np.isfinite(w).any() or not np.abs(w).max() > 0:
         return signals
-    shoulder = 0.5 * (w[:, L_SHOULDER] + w[:, R_SHOULDER])
-    hip = 0.5 * (w[:, L_HIP] + w[:, R_HIP])
+    shoulder, hip = mid_shoulder(w), mid_hip(w)
     knee = 0.5 * (w[:, L_KNEE] + w[:, R_KNEE])
     absent = ~track.present
     hip_angle = _angle(shoulder - hip, knee - hip)
