@@ -36,6 +36,13 @@ def coach_folder(root: Path) -> Path:
     return root
 
 
+def interruptible() -> None:
+    """In the child before it starts: Ctrl-C (SIGINT) does what it does at a terminal. A test
+    run started in the background by a non-interactive shell inherits SIGINT ignored, and a
+    Python started that way never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_batch(*args: str, **kw) -> subprocess.Popen:
     """`hingecheck batch ARGS` as its own process group (so a Ctrl-C can be sent as a
     terminal sends it: to the whole group)."""
@@ -44,6 +51,7 @@ def start_batch(*args: str, **kw) -> subprocess.Popen:
         [sys.executable, "-m", "hingecheck", "batch", *args],
         text=True,
         start_new_session=True,
+        preexec_fn=interruptible,
         **kw,
     )
 

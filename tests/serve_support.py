@@ -15,6 +15,7 @@ from pathlib import Path
 
 import av
 import httpx2 as httpx
+from batch_support import interruptible
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "samples" / "demo_set.mp4"
@@ -77,7 +78,7 @@ class Server:
         # A session of its own: a kill reaches the server and its analysis processes together.
         self.proc = subprocess.Popen(
             cmd, stderr=self.log.open("w"), stdout=subprocess.DEVNULL, env=env,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=interruptible,
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
