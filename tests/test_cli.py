@@ -96,6 +96,11 @@ def test_summary_counts_in_words():
     head = summary_lines(Analysis(report, track, signals, cfg))[0]
     assert ", 1 rep, " in head and head.endswith(", 0 faults"), head
     assert counted(2, "fault") == "2 faults" and counted(1, "fault") == "1 fault"
+    # A partial pull is named in the first line, and its rep line says why it isn't counted.
+    cut = replace(report, reps=[replace(report.reps[0], complete=False)])
+    lines = summary_lines(Analysis(cut, track, signals, cfg))
+    assert ", 0 reps, 1 partial pull not counted, " in lines[0], lines[0]
+    assert lines[1].endswith("(a partial pull: not counted)"), lines[1]
 
 
 def test_a_borderline_call_says_so():

@@ -63,6 +63,9 @@ def test_a_clip_opening_mid_pull_does_not_count_that_pull():
     _, report = judge_track(track, CFG)
     assert len(report.reps) == 3 and not report.reps[0].complete
     assert _counted(report) == 2
+    # Said, not only left out: the report counts it and a warning names it.
+    assert report.to_dict()["partial_pulls"] == 1
+    assert "the video opens during rep 1: a partial pull, not counted" in " ".join(report.warnings)
 
 
 def test_standing_up_and_walking_off_after_the_set_down_is_not_a_rep():

@@ -50,8 +50,8 @@ def set_warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) ->
         for a, b in gaps[:5]:
             topped = [r.index for r in reps if a <= r.top < b or a <= r.bottom < b]
             what = (
-                f"{rep_list(topped)} counted from the hips rising into it and lowering after "
-                "it, with no fault judged in it (missing lockout and leaning back need the top)"
+                f"{rep_list(topped)} counted across it (its top was not seen), with no fault "
+                "judged in it (missing lockout and leaning back need the top)"
                 if topped
                 else "no fault was judged in it"
             )
@@ -60,9 +60,11 @@ def set_warnings(track: Track, signals: Signals, view: View, reps: list[Rep]) ->
             )
     partial = [r for r in reps if not r.complete]
     for r in partial:
-        # A partial pull is one the picture cuts: the video's start or end, or a jump cut.
-        where = "opens during" if r is reps[0] and r.start == 0 else "ends during"
-        where = where if r is reps[0] or r is reps[-1] else "is cut during"
+        # A partial pull is one the picture cuts: the video's end or start, or a jump cut.
+        if r is reps[-1] and r.end >= n - 2:
+            where = "ends during"
+        else:
+            where = "opens during" if r is reps[0] else "is cut during"
         out.append(
             f"the video {where} rep {r.index}: a partial pull, not counted (judged only on what "
             "was seen)"
