@@ -21,7 +21,7 @@ from hingecheck.pose.bundle import check_model, default_model_path, quiet_native
 from hingecheck.pose.track import cache_key
 from hingecheck.records import Rep, Report, Signals, Track, View
 from hingecheck.version import __version__
-from hingecheck.video.source import check_video_path, probe, recorded_at
+from hingecheck.video.source import check_video_path, probe
 
 if TYPE_CHECKING:
     from hingecheck.judge.evaluate import ClipResult
@@ -83,6 +83,7 @@ class Reading:
     reps: list[Rep]
     exercise: str
     profiled: Config  # the config with the exercise's profile applied (its rules judge)
+    track: Track  # as read: with only the jump cuts its pose confirms (confirmed_cuts)
 
 
 def read_track(track: Track, config: Config, exercise: str | None = None) -> Reading:
@@ -111,7 +112,7 @@ def read_track(track: Track, config: Config, exercise: str | None = None) -> Rea
     profiled = config.for_exercise(name)
     if counted and profiled.reps != config.reps:
         reps = find_reps(counting, profiled.reps, cues, track.cut)
-    return Reading(signals, view, reps, name, profiled)
+    return Reading(signals, view, reps, name, profiled, track)
 
 
 def judge_track(
@@ -121,28 +122,32 @@ def judge_track(
 
     `exercise` (one of exercise.EXERCISES) picks the profile; None tells it from the movement.
     """
+    r = read_track(track, config, exercise)
+    return r.signals, judge_reading(r, config, exercise)
+
+
+def judge_reading(r: Reading, config: Config, exercise: str | None = None) -> Report:
+    """The rules over a read Track, and the report (`exercise`: as given to read_track)."""
     from hingecheck.faults import fault_kind, lift_key
     from hingecheck.judge.rules import judge
     from hingecheck.judge.warnings import set_warnings
 
-    track = confirmed_cuts(track, config)  # the warnings name the cuts the counting used
-    r = read_track(track, config, exercise)
     faults = judge(r.signals, r.reps, r.view, r.profiled.rules)
     # The cue names this lift and what is lifted (a detected deadlift may be a kettlebell one).
     lift = lift_key(r.exercise, "given" if exercise else "detected")
     faults = [replace(f, cue=fault_kind(f.type).cue_for(lift)) for f in faults]
-    report = Report(
-        source=track.info,
+    return Report(
+        source=r.track.info,
         view=r.view,
         reps=r.reps,
         faults=faults,
-        warnings=set_warnings(track, r.signals, r.view, r.reps),
+        # The cuts the counting used: the warnings name those.
+        warnings=set_warnings(r.track, r.signals, r.view, r.reps),
         exercise=r.exercise,
         exercise_source="given" if exercise else "detected",
         config_hash=config.digest(),
         version=__version__,
     )
-    return r.signals, report
 
 
 def analyze(
@@ -190,12 +195,11 @@ def analyze(
         raise InputError(
             f"{path}: only {counted(len(track), 'frame')} decoded: not a video of a set"
         )
-    track = confirmed_cuts(track, cfg)
-    signals, report = judge_track(track, cfg, exercise)
-    created = recorded_at(path)
-    if created is not None:
-        report.recorded, report.recorded_source = created.isoformat(), "recording"
-    return Analysis(report, track, signals, cfg, from_cache, notes=notes)
+    r = read_track(track, cfg, exercise)
+    report = judge_reading(r, cfg, exercise)
+    if info.recorded:  # the container's creation time, read by the probe
+        report.recorded, report.recorded_source = info.recorded, "recording"
+    return Analysis(report, r.track, r.signals, cfg, from_cache, notes=notes)
 
 
 def _run_model(

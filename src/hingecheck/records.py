@@ -40,6 +40,7 @@ class VideoInfo:
     duration_s: float
     rotation: int = 0
     codec: str = ""
+    recorded: str = ""  # when it was recorded (ISO), as the container's tags say; "": not said
 
 
 @dataclass

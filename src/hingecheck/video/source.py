@@ -171,6 +171,7 @@ def probe(path: str | Path) -> VideoInfo:
         elif container.duration is not None:
             duration = container.duration / av.time_base
         frames = int(stream.frames) or int(round(duration * fps))
+        created = _created(container)
         return VideoInfo(
             path=str(path),
             width=width,
@@ -180,6 +181,7 @@ def probe(path: str | Path) -> VideoInfo:
             duration_s=duration,
             rotation=rotation,
             codec=stream.codec_context.name or "",
+            recorded=created.isoformat() if created is not None else "",
         )
     finally:
         container.close()
@@ -195,8 +197,16 @@ def recorded_at(path: str | Path) -> datetime.datetime | None:
     (no tag, a zero date, unreadable). Never the file's modification time: a copy changes it."""
     try:
         with av.open(str(path)) as container:
-            tags = [container.metadata] + [s.metadata for s in container.streams.video]
-    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
+            return _created(container)
+    except (av.error.FFmpegError, OSError):
+        return None
+
+
+def _created(container: av.container.InputContainer) -> datetime.datetime | None:
+    """The creation time an open container's (or its video stream's) tags give, if usable."""
+    try:
+        tags = [container.metadata] + [s.metadata for s in container.streams.video]
+    except (UnicodeDecodeError, ValueError):  # tags in no readable encoding: nothing said
         return None
     for meta in tags:
         for tag in _CREATED_TAGS:
