@@ -72,11 +72,22 @@ def depth_fraction(flexion: np.ndarray, reps: list[Rep]) -> np.ndarray:
     return out
 
 
+def phases_of(rep: Rep, t_s: np.ndarray) -> np.ndarray:
+    """Where in the rep each moment falls: descent, bottom, ascent or top (the one definition
+    the messages and the per-frame table share)."""
+    t_s = np.asarray(t_s, dtype=np.float64)
+    span = max(rep.top_s - rep.start_s, 1e-6)
+    return np.where(
+        t_s >= rep.top_s,
+        "top",
+        np.where(
+            np.abs(t_s - rep.bottom_s) <= 0.15 * span,
+            "bottom",
+            np.where(t_s < rep.bottom_s, "descent", "ascent"),
+        ),
+    )
+
+
 def phase_of(rep: Rep, t_s: float) -> str:
     """Where in the rep a moment falls: descent, bottom, ascent or top."""
-    span = max(rep.top_s - rep.start_s, 1e-6)
-    if t_s >= rep.top_s:
-        return "top"
-    if abs(t_s - rep.bottom_s) <= 0.15 * span:
-        return "bottom"
-    return "descent" if t_s < rep.bottom_s else "ascent"
+    return str(phases_of(rep, np.array([t_s]))[0])

@@ -11,7 +11,7 @@ import numpy as np
 
 from hingecheck.atomic import write_text
 from hingecheck.faults import FAULT_TYPES, label
-from hingecheck.judge.events import depth_fraction, phase_of, rep_index
+from hingecheck.judge.events import depth_fraction, phases_of, rep_index
 from hingecheck.records import Report, Signals
 
 
@@ -28,8 +28,8 @@ def frame_table(signals: Signals, report: Report) -> dict[str, np.ndarray]:
     owner = rep_index(n, reps)
     phase = np.full(n, "", dtype=object)
     for rep in reps:  # the messages' own words: a frame they call "at the bottom" is "bottom"
-        for i in range(rep.start, rep.end + 1):
-            phase[i] = phase_of(rep, float(t[i]))
+        frames = slice(rep.start, rep.end + 1)
+        phase[frames] = phases_of(rep, t[frames])
     columns: dict[str, np.ndarray] = {
         "time_s": np.round(t, 4),
         "hip_angle_deg": np.round(signals.hip_angle, 2),
